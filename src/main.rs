@@ -1,0 +1,88 @@
+//! The `faultline` command line: a thin layer over the library crates.
+//!
+//! Exit codes (every subcommand): 0 ok / certified, 1 bug found (invariant violated, property
+//! fails, counterexample, anomaly), 2 usage or input error.
+
+mod cmd;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Lineage-driven fault injection and checking for distributed systems.
+#[derive(Parser, Debug)]
+#[command(name = "faultline", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// List the built-in systems under test with their default failure spec.
+    Suts(cmd::suts::SutsArgs),
+    /// Run one SUT in the deterministic simulator, optionally with faults.
+    Run(cmd::run::RunArgs),
+    /// Validate or display a trace file (faultline-trace/v1 JSON Lines).
+    #[command(subcommand)]
+    Trace(cmd::trace::TraceCommand),
+    /// Search the fault space of a SUT with lineage-driven fault injection (or at random).
+    Explore(cmd::explore::ExploreArgs),
+    /// Print the lineage graph of a trace's good outcome.
+    Lineage(cmd::lineage::LineageArgs),
+    /// Propose the next fault sets from traces written by another simulator.
+    Suggest(cmd::suggest::SuggestArgs),
+    /// Size of the fault space for a failure spec (Molly's gross estimate and the exact count).
+    Estimate(cmd::estimate::EstimateArgs),
+    /// Check LTL properties against a trace, with proofs.
+    Check(cmd::check::CheckArgs),
+    /// Check a list-append transaction history for consistency anomalies (Elle's rules).
+    Elle(cmd::elle::ElleArgs),
+    /// Benchmarks that compare against the published numbers.
+    #[command(subcommand)]
+    Bench(cmd::bench::BenchCommand),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            // clap prints help/version to stdout with exit 0, usage errors to stderr with exit 2.
+            let _ = err.print();
+            return if err.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    let result = match cli.command {
+        Command::Suts(args) => cmd::suts::run(args),
+        Command::Run(args) => cmd::run::run(args),
+        Command::Trace(command) => cmd::trace::run(command),
+        Command::Explore(args) => cmd::explore::run(args),
+        Command::Lineage(args) => cmd::lineage::run(args),
+        Command::Suggest(args) => cmd::suggest::run(args),
+        Command::Estimate(args) => cmd::estimate::run(args),
+        Command::Check(args) => cmd::check::run(args),
+        Command::Elle(args) => cmd::elle::run(args),
+        Command::Bench(command) => cmd::bench::run(command),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// `faultline trace show big.jsonl | head` must not report an error.
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

@@ -1,0 +1,1 @@
+//! CLI tests for this area (filled in by its issue).

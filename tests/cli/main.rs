@@ -1,0 +1,12 @@
+//! End-to-end tests of the `faultline` binary, one module per area.
+
+mod common;
+
+// The foundation: `suts`, `run`, `trace validate|show`.
+mod run;
+// LDFI: `explore`, `lineage`, `suggest`, `estimate`.
+mod explore;
+// LTL: `check`.
+mod check;
+// elle-lite: `elle`.
+mod elle;

@@ -1,0 +1,257 @@
+//! Streaming JSON Lines reading and writing.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::path::Path;
+
+use serde::de::DeserializeOwned;
+
+use crate::{Event, Header, SCHEMA, Trace, TraceError};
+
+/// Reads a trace one event at a time. The header is read (and checked) by [`TraceReader::new`].
+///
+/// Only syntax and field types are checked here; [`crate::validate`] checks the rest
+/// (dense ids, message links, known nodes, patches).
+pub struct TraceReader<R> {
+    input: R,
+    file: String,
+    header: Header,
+    line: u64,
+    buffer: Vec<u8>,
+}
+
+impl TraceReader<BufReader<File>> {
+    /// Opens `path` (use [`TraceReader::new`] with standard input for `-`).
+    pub fn open(path: &Path) -> Result<Self, TraceError> {
+        let file = path.display().to_string();
+        let handle = File::open(path).map_err(|source| TraceError::Io {
+            file: file.clone(),
+            source,
+        })?;
+        TraceReader::new(BufReader::with_capacity(1 << 20, handle), file)
+    }
+}
+
+impl<R: BufRead> TraceReader<R> {
+    /// Reads the header line of `input`; `file` names the input in errors.
+    pub fn new(mut input: R, file: impl Into<String>) -> Result<Self, TraceError> {
+        let file = file.into();
+        let mut buffer = Vec::with_capacity(4096);
+        let mut line = 0;
+        loop {
+            buffer.clear();
+            let read = input
+                .read_until(b'\n', &mut buffer)
+                .map_err(|source| TraceError::Io {
+                    file: file.clone(),
+                    source,
+                })?;
+            if read == 0 {
+                return Err(TraceError::Empty { file });
+            }
+            line += 1;
+            if !is_blank(&buffer) {
+                break;
+            }
+        }
+        let header: Header = parse_line(&buffer, &file, line)?;
+        if header.schema != SCHEMA {
+            return Err(TraceError::Field {
+                file,
+                line,
+                field: "schema".into(),
+                expected: format!("\"{SCHEMA}\""),
+                found: Some(format!("{:?}", header.schema)),
+            });
+        }
+        Ok(TraceReader {
+            input,
+            file,
+            header,
+            line,
+            buffer,
+        })
+    }
+
+    /// The trace's header.
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    /// The name used for this input in errors.
+    pub fn file(&self) -> &str {
+        &self.file
+    }
+
+    /// The 1-based line number of the last line read.
+    pub fn line(&self) -> u64 {
+        self.line
+    }
+
+    /// The next event, `None` at the end. Blank lines are skipped.
+    pub fn next_event(&mut self) -> Option<Result<Event, TraceError>> {
+        loop {
+            self.buffer.clear();
+            match self.input.read_until(b'\n', &mut self.buffer) {
+                Ok(0) => return None,
+                Ok(_) => {}
+                Err(source) => {
+                    return Some(Err(TraceError::Io {
+                        file: self.file.clone(),
+                        source,
+                    }));
+                }
+            }
+            self.line += 1;
+            if !is_blank(&self.buffer) {
+                return Some(parse_line(&self.buffer, &self.file, self.line));
+            }
+        }
+    }
+
+    /// Reads every remaining event into a [`Trace`] (no validation beyond field types).
+    pub fn into_trace(mut self) -> Result<Trace, TraceError> {
+        let mut events = Vec::new();
+        while let Some(event) = self.next_event() {
+            events.push(event?);
+        }
+        Ok(Trace {
+            header: self.header,
+            events,
+        })
+    }
+}
+
+impl<R: BufRead> Iterator for TraceReader<R> {
+    type Item = Result<Event, TraceError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_event()
+    }
+}
+
+/// Reads and validates the trace at `path` (`-` is standard input).
+pub fn read_trace(path: &Path) -> Result<Trace, TraceError> {
+    let trace = if path == Path::new("-") {
+        TraceReader::new(std::io::stdin().lock(), "-")?.into_trace()?
+    } else {
+        TraceReader::open(path)?.into_trace()?
+    };
+    crate::validate(&trace, &path.display().to_string())?;
+    Ok(trace)
+}
+
+/// Parses one JSON Lines record; on failure, re-parses it to name the offending field.
+fn parse_line<T: DeserializeOwned>(bytes: &[u8], file: &str, line: u64) -> Result<T, TraceError> {
+    match serde_json::from_slice(bytes) {
+        Ok(value) => Ok(value),
+        // The slow path runs only on bad input: it tracks the path of the field being parsed.
+        Err(err) if err.is_data() => {
+            let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+            match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
+                Ok(value) => Ok(value),
+                Err(err) => Err(field_error(err, file, line)),
+            }
+        }
+        Err(err) => Err(TraceError::Syntax {
+            file: file.to_string(),
+            line,
+            message: strip_position(&err),
+        }),
+    }
+}
+
+fn field_error(
+    err: serde_path_to_error::Error<serde_json::Error>,
+    file: &str,
+    line: u64,
+) -> TraceError {
+    let path = err.path().to_string();
+    let inner = err.into_inner();
+    let message = strip_position(&inner);
+    // serde names a missing field in its message, not in the path.
+    if let Some(name) = message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split('`').next())
+    {
+        let field = if path == "." {
+            name.to_string()
+        } else {
+            format!("{path}.{name}")
+        };
+        return TraceError::Field {
+            file: file.to_string(),
+            line,
+            field,
+            expected: "a value (the field is required)".into(),
+            found: None,
+        };
+    }
+    let (found, expected) = split_invalid(&message);
+    TraceError::Field {
+        file: file.to_string(),
+        line,
+        field: if path == "." { "(record)".into() } else { path },
+        expected,
+        found,
+    }
+}
+
+/// Turns serde's "invalid type: string \"x\", expected u64" into (found, expected).
+fn split_invalid(message: &str) -> (Option<String>, String) {
+    for prefix in ["invalid type: ", "invalid value: "] {
+        if let Some(rest) = message.strip_prefix(prefix) {
+            if let Some((found, expected)) = rest.split_once(", expected ") {
+                return (Some(found.to_string()), expected.to_string());
+            }
+        }
+    }
+    if let Some(rest) = message.strip_prefix("unknown variant ") {
+        if let Some((found, expected)) = rest.split_once(", expected ") {
+            return (Some(found.to_string()), expected.to_string());
+        }
+    }
+    (None, message.to_string())
+}
+
+/// serde_json appends " at line 1 column 17"; the line is ours to report.
+fn strip_position(err: &serde_json::Error) -> String {
+    let message = err.to_string();
+    match message.rfind(" at line ") {
+        Some(index) => message[..index].to_string(),
+        None => message,
+    }
+}
+
+fn is_blank(bytes: &[u8]) -> bool {
+    bytes.iter().all(u8::is_ascii_whitespace)
+}
+
+/// Writes a trace as JSON Lines: the header, then one event per line.
+pub struct TraceWriter<W: Write> {
+    output: BufWriter<W>,
+    next_id: u64,
+}
+
+impl<W: Write> TraceWriter<W> {
+    /// Writes the header line.
+    pub fn new(output: W, header: &Header) -> std::io::Result<Self> {
+        let mut output = BufWriter::with_capacity(1 << 16, output);
+        serde_json::to_writer(&mut output, header)?;
+        output.write_all(b"\n")?;
+        Ok(TraceWriter { output, next_id: 0 })
+    }
+
+    /// Writes one event; ids must be dense.
+    pub fn write_event(&mut self, event: &Event) -> std::io::Result<()> {
+        assert_eq!(event.id, self.next_id, "events are written in id order");
+        self.next_id += 1;
+        serde_json::to_writer(&mut self.output, event)?;
+        self.output.write_all(b"\n")
+    }
+
+    /// Flushes and returns the inner writer.
+    pub fn finish(self) -> std::io::Result<W> {
+        self.output.into_inner().map_err(|err| err.into_error())
+    }
+}
