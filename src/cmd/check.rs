@@ -1,12 +1,66 @@
-//! `faultline check` (placeholder until its issue fills it in).
+//! `faultline check --spec FILE TRACE [--json] [--expand]`: LTL properties against a trace,
+//! with proofs. Exit 0 when every property holds, 1 when one fails, 2 on bad input.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
+
+use anyhow::Context as _;
+use faultline_ltl::{Evaluation, TraceModel, parse_spec, render};
 
 /// Arguments of `faultline check`.
 #[derive(clap::Args, Debug)]
-pub struct CheckArgs {}
+pub struct CheckArgs {
+    /// The spec file (named LTL properties; see `specs/README.md`).
+    #[arg(long, value_name = "FILE")]
+    pub spec: PathBuf,
+    /// The trace to check (faultline-trace/v1 JSON Lines).
+    #[arg(value_name = "TRACE")]
+    pub trace: PathBuf,
+    /// Print `{"properties":[{"name","verdict","presumptive","proof"}]}` instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Expand summarised ranges into per-event proofs.
+    #[arg(long)]
+    pub expand: bool,
+}
 
 /// Runs `faultline check`.
-pub fn run(_args: CheckArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`faultline check` is not built yet")
+pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
+    let spec_name = args.spec.display().to_string();
+    let source = std::fs::read_to_string(&args.spec)
+        .with_context(|| format!("{spec_name}: cannot read the spec"))?;
+    let spec = parse_spec(&source, &spec_name)?;
+    let trace_name = args.trace.display().to_string();
+    let trace = faultline_trace::read_trace(&args.trace)?;
+    faultline_trace::validate(&trace, &trace_name)?;
+    let model = TraceModel::new(&trace).with_context(|| trace_name.clone())?;
+    let mut all_hold = true;
+    let mut reports = Vec::new();
+    let mut text = String::new();
+    for property in &spec.properties {
+        let evaluation =
+            Evaluation::new(&property.formula, &model, &property.name).with_context(|| {
+                format!(
+                    "{spec_name}:{}: property `{}`",
+                    property.line, property.name
+                )
+            })?;
+        all_hold &= evaluation.holds(0);
+        if args.json {
+            reports.push(render::json(property, &evaluation, args.expand));
+        } else {
+            text.push_str(&render::text(property, &evaluation, args.expand));
+        }
+    }
+    if args.json {
+        let document = serde_json::json!({ "properties": reports });
+        println!("{}", serde_json::to_string_pretty(&document)?);
+    } else {
+        print!("{text}");
+    }
+    Ok(if all_hold {
+        ExitCode::SUCCESS
+    } else {
+        super::bug_found()
+    })
 }

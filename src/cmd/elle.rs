@@ -1,12 +1,184 @@
-//! `faultline elle` (placeholder until its issue fills it in).
+//! `faultline elle`: check a list-append transaction history with elle-lite.
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use elle_lite::{Atom, CheckOptions, Format, History, MopSpec, OpType, Validity};
+use faultline_trace::EventKind;
+use serde_json::Value;
 
 /// Arguments of `faultline elle`.
 #[derive(clap::Args, Debug)]
-pub struct ElleArgs {}
+#[command(after_long_help = "\
+Input formats (detected from the content, or forced with --format): a JSON array of Jepsen ops,
+JSON Lines (one op per line), a conformance case ({\"history\": [...]}), Jepsen EDN
+({:type :invoke, :f :txn, :value [[:append :x 1] [:r :x nil]], :process 0, :index 0}), or a
+faultline trace (its invoke/ok/fail/info client events).
+
+Exit codes: 0 valid, 1 invalid (a prohibited anomaly was found), 2 bad input.
+An \"unknown\" verdict (e.g. an empty transaction graph, or a cycle search that ran out of its
+step budget) exits 0: nothing prohibited was found, and the report says why it is inconclusive.")]
+pub struct ElleArgs {
+    /// The history file.
+    pub history: PathBuf,
+    /// A consistency model that must hold (repeatable: the history is valid only under all of
+    /// them). Default: strict-serializable.
+    #[arg(long = "model", value_name = "MODEL")]
+    pub models: Vec<String>,
+    /// Print the result as JSON: {"valid", "anomaly_types", "anomalies", "not", "also_not"}.
+    #[arg(long)]
+    pub json: bool,
+    /// Force the input format instead of detecting it.
+    #[arg(long, value_enum)]
+    pub format: Option<InputFormat>,
+    /// Edge steps the cycle search may spend per strongly connected component before it
+    /// reports cycle-search-timeout.
+    #[arg(long, default_value_t = 5_000_000, value_name = "STEPS")]
+    pub cycle_search_budget: u64,
+}
+
+/// `--format` values.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InputFormat {
+    /// One JSON array of ops (or a `{"history": [...]}` document).
+    Json,
+    /// One JSON op per line.
+    Jsonl,
+    /// Jepsen EDN.
+    Edn,
+    /// A faultline-trace/v1 file.
+    Trace,
+}
 
 /// Runs `faultline elle`.
-pub fn run(_args: ElleArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`faultline elle` is not built yet")
+pub fn run(args: ElleArgs) -> anyhow::Result<ExitCode> {
+    let models = if args.models.is_empty() {
+        vec!["strict-serializable".to_owned()]
+    } else {
+        args.models.clone()
+    };
+    for model in &models {
+        if !elle_lite::is_known_model(model) {
+            bail!(
+                "unknown consistency model `{model}`; known models: {}",
+                elle_lite::known_models().join(", ")
+            );
+        }
+    }
+    let history = read_history(&args.history, args.format)?;
+    let options = CheckOptions {
+        consistency_models: Some(models),
+        cycle_search_budget: args.cycle_search_budget,
+        ..CheckOptions::default()
+    };
+    let result = elle_lite::check(&history, &options)
+        .with_context(|| format!("checking {}", args.history.display()))?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&result.to_json())?);
+    } else {
+        print!("{}", result.render());
+    }
+    Ok(match result.valid {
+        Validity::Invalid => ExitCode::from(1),
+        Validity::Valid | Validity::Unknown => ExitCode::SUCCESS,
+    })
+}
+
+fn read_history(path: &Path, format: Option<InputFormat>) -> anyhow::Result<History> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let is_trace = match format {
+        Some(InputFormat::Trace) => true,
+        Some(_) => false,
+        None => text
+            .lines()
+            .find(|l| !l.trim().is_empty())
+            .is_some_and(|l| l.contains("faultline-trace/v1")),
+    };
+    if is_trace {
+        return history_from_trace(path);
+    }
+    let format = format.map(|f| match f {
+        InputFormat::Json => Format::Json,
+        InputFormat::Jsonl => Format::JsonLines,
+        InputFormat::Edn | InputFormat::Trace => Format::Edn,
+    });
+    elle_lite::parse_history(&text, format).with_context(|| format!("reading {}", path.display()))
+}
+
+/// The client history of a faultline trace: its invoke/ok/fail/info events.
+fn history_from_trace(path: &Path) -> anyhow::Result<History> {
+    let trace = faultline_trace::read_trace(path)?;
+    let mut history = History::new();
+    for event in &trace.events {
+        let op_type = match event.kind {
+            EventKind::Invoke => OpType::Invoke,
+            EventKind::Ok => OpType::Ok,
+            EventKind::Fail => OpType::Fail,
+            EventKind::Info => OpType::Info,
+            _ => continue,
+        };
+        let line = event.id + 2;
+        let where_ = || format!("{}: line {line} (event {})", path.display(), event.id);
+        let process = event
+            .process
+            .with_context(|| format!("{}: field `process`: missing on a client event", where_()))?;
+        let process =
+            i64::try_from(process).with_context(|| format!("{}: process too large", where_()))?;
+        let mops = match &event.value {
+            Some(Value::Array(mops)) => mops
+                .iter()
+                .map(|m| {
+                    mop_spec(m).map_err(|e| anyhow::anyhow!("{}: field `value`: {e}", where_()))
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?,
+            _ => bail!("{}: field `value`: expected a list of micro-ops", where_()),
+        };
+        history.push(Some(event.id), op_type, process, &mops);
+        if let Some(op) = history.ops.last_mut() {
+            op.time = i64::try_from(event.sim_ns).ok();
+            op.line = line;
+        }
+    }
+    if history.ops.is_empty() {
+        bail!(
+            "{}: the trace has no client events (invoke/ok/fail/info)",
+            path.display()
+        );
+    }
+    Ok(history)
+}
+
+fn mop_spec(mop: &Value) -> Result<MopSpec, String> {
+    let parts = mop
+        .as_array()
+        .ok_or_else(|| format!("micro-op {mop} is not a list"))?;
+    let key = parts.get(1).ok_or("micro-op without a key")?;
+    let key = atom(key)?;
+    match (parts.first().and_then(Value::as_str), parts.get(2)) {
+        (Some("append"), Some(elem)) => Ok(MopSpec::Append(key, atom(elem)?)),
+        (Some("r"), None | Some(Value::Null)) => Ok(MopSpec::Read(key, None)),
+        (Some("r"), Some(Value::Array(list))) => Ok(MopSpec::Read(
+            key,
+            Some(list.iter().map(atom).collect::<Result<_, _>>()?),
+        )),
+        (Some("r"), Some(other)) => {
+            Err(format!("read value must be a list or null, found {other}"))
+        }
+        _ => Err(format!(
+            "unknown micro-op {mop} (expected [\"append\", k, v] or [\"r\", k, v])"
+        )),
+    }
+}
+
+fn atom(value: &Value) -> Result<Atom, String> {
+    match value {
+        Value::Number(n) => n
+            .as_i64()
+            .map(Atom::Int)
+            .ok_or_else(|| format!("{n} is not an integer")),
+        Value::String(s) => Ok(Atom::Str(s.clone())),
+        other => Err(format!("expected an integer or a string, found {other}")),
+    }
 }

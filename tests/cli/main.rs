@@ -4,6 +4,7 @@ mod common;
 
 // The foundation: `suts`, `run`, `trace validate|show`.
 mod run;
+mod trace;
 // LDFI: `explore`, `lineage`, `suggest`, `estimate`.
 mod explore;
 // LTL: `check`.

@@ -45,6 +45,16 @@ pub enum TraceError {
         /// What was found, when there was something.
         found: Option<String>,
     },
+    /// An in-memory trace (no file, no line numbers) has an event that a derived view cannot use.
+    #[error("event #{event}: field `{field}`: expected {expected}")]
+    InvalidEvent {
+        /// The event's id.
+        event: u64,
+        /// The offending field.
+        field: String,
+        /// What was expected there.
+        expected: String,
+    },
 }
 
 fn found_suffix(found: &Option<String>) -> String {
@@ -59,14 +69,16 @@ impl TraceError {
     pub fn line(&self) -> Option<u64> {
         match self {
             TraceError::Syntax { line, .. } | TraceError::Field { line, .. } => Some(*line),
-            TraceError::Io { .. } | TraceError::Empty { .. } => None,
+            TraceError::Io { .. } | TraceError::Empty { .. } | TraceError::InvalidEvent { .. } => {
+                None
+            }
         }
     }
 
     /// The field the error is about, if any.
     pub fn field(&self) -> Option<&str> {
         match self {
-            TraceError::Field { field, .. } => Some(field),
+            TraceError::Field { field, .. } | TraceError::InvalidEvent { field, .. } => Some(field),
             _ => None,
         }
     }

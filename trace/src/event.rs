@@ -142,7 +142,11 @@ pub struct Event {
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub msg_type: Option<String>,
     /// Message body (`send`, `deliver`, `drop`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present_value",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub payload: Option<Value>,
     /// The fault that dropped a message (`drop`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -169,20 +173,40 @@ pub struct Event {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub f: Option<String>,
     /// Client operation value (`invoke`, `ok`, `fail`, `info`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present_value",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub value: Option<Value>,
     /// The fact a node now holds (`derive`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present_value",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub fact: Option<Value>,
     /// Ids of earlier events this one depends on (lineage).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub parents: Vec<u64>,
     /// The node's whole state after this event.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present_value",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub state: Option<Value>,
     /// An RFC 7386 merge patch from the node's state before to after this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state_patch: Option<Value>,
+}
+
+/// A JSON field that is present is `Some`, even when it is `null` (serde would read `None`),
+/// so that `Some(Value::Null)` survives a write → read round trip.
+fn present_value<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(deserializer).map(Some)
 }
 
 impl Event {

@@ -20,6 +20,16 @@ pub enum TimeModel {
     Async,
 }
 
+impl TimeModel {
+    /// The schema's spelling (`"rounds"`, `"async"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TimeModel::Rounds => "rounds",
+            TimeModel::Async => "async",
+        }
+    }
+}
+
 /// The failure specification a run (or a search) is bounded by: Molly's ⟨EOT, EFF, Crashes⟩ plus clogs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

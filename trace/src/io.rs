@@ -16,6 +16,7 @@ pub struct TraceReader<R> {
     input: R,
     file: String,
     header: Header,
+    header_line: u64,
     line: u64,
     buffer: Vec<u8>,
 }
@@ -68,6 +69,7 @@ impl<R: BufRead> TraceReader<R> {
             input,
             file,
             header,
+            header_line: line,
             line,
             buffer,
         })
@@ -81,6 +83,11 @@ impl<R: BufRead> TraceReader<R> {
     /// The name used for this input in errors.
     pub fn file(&self) -> &str {
         &self.file
+    }
+
+    /// The 1-based line number of the header (after any leading blank lines).
+    pub fn header_line(&self) -> u64 {
+        self.header_line
     }
 
     /// The 1-based line number of the last line read.
@@ -110,15 +117,34 @@ impl<R: BufRead> TraceReader<R> {
     }
 
     /// Reads every remaining event into a [`Trace`] (no validation beyond field types).
-    pub fn into_trace(mut self) -> Result<Trace, TraceError> {
+    pub fn into_trace(self) -> Result<Trace, TraceError> {
+        self.into_trace_with_lines().map(|(trace, _)| trace)
+    }
+
+    /// Like [`TraceReader::into_trace`], plus the 1-based line each event was read from
+    /// (`lines[i]` for event `i`; blank lines make it differ from `i + 2`).
+    pub fn into_trace_with_lines(self) -> Result<(Trace, Vec<u64>), TraceError> {
+        let header = self.header.clone();
         let mut events = Vec::new();
+        let mut lines = Vec::new();
+        self.for_each_event(|event, line| {
+            events.push(event);
+            lines.push(line);
+            Ok(())
+        })?;
+        Ok((Trace { header, events }, lines))
+    }
+
+    /// Reads every remaining event and hands it with its line number to `visit`, in order,
+    /// stopping at the first error (a parse error or one `visit` returns).
+    pub fn for_each_event(
+        mut self,
+        mut visit: impl FnMut(Event, u64) -> Result<(), TraceError>,
+    ) -> Result<(), TraceError> {
         while let Some(event) = self.next_event() {
-            events.push(event?);
+            visit(event?, self.line)?;
         }
-        Ok(Trace {
-            header: self.header,
-            events,
-        })
+        Ok(())
     }
 }
 
@@ -131,18 +157,35 @@ impl<R: BufRead> Iterator for TraceReader<R> {
 }
 
 /// Reads and validates the trace at `path` (`-` is standard input).
+///
+/// Validation runs while reading, so errors carry the real line numbers.
 pub fn read_trace(path: &Path) -> Result<Trace, TraceError> {
-    let trace = if path == Path::new("-") {
-        TraceReader::new(std::io::stdin().lock(), "-")?.into_trace()?
+    if path == Path::new("-") {
+        read_and_validate(TraceReader::new(std::io::stdin().lock(), "-")?)
     } else {
-        TraceReader::open(path)?.into_trace()?
-    };
-    crate::validate(&trace, &path.display().to_string())?;
+        read_and_validate(TraceReader::open(path)?)
+    }
+}
+
+/// Reads every event of `reader` into a [`Trace`], validating each as it is read.
+pub fn read_and_validate<R: BufRead>(reader: TraceReader<R>) -> Result<Trace, TraceError> {
+    let mut validator =
+        crate::Validator::new(reader.header(), reader.file(), reader.header_line())?;
+    let mut trace = Trace::new(reader.header().clone());
+    reader.for_each_event(|event, line| {
+        validator.check(&event, line)?;
+        trace.events.push(event);
+        Ok(())
+    })?;
     Ok(trace)
 }
 
 /// Parses one JSON Lines record; on failure, re-parses it to name the offending field.
-fn parse_line<T: DeserializeOwned>(bytes: &[u8], file: &str, line: u64) -> Result<T, TraceError> {
+pub(crate) fn parse_line<T: DeserializeOwned>(
+    bytes: &[u8],
+    file: &str,
+    line: u64,
+) -> Result<T, TraceError> {
     match serde_json::from_slice(bytes) {
         Ok(value) => Ok(value),
         // The slow path runs only on bad input: it tracks the path of the field being parsed.
@@ -200,16 +243,16 @@ fn field_error(
 /// Turns serde's "invalid type: string \"x\", expected u64" into (found, expected).
 fn split_invalid(message: &str) -> (Option<String>, String) {
     for prefix in ["invalid type: ", "invalid value: "] {
-        if let Some(rest) = message.strip_prefix(prefix) {
-            if let Some((found, expected)) = rest.split_once(", expected ") {
-                return (Some(found.to_string()), expected.to_string());
-            }
-        }
-    }
-    if let Some(rest) = message.strip_prefix("unknown variant ") {
-        if let Some((found, expected)) = rest.split_once(", expected ") {
+        if let Some(rest) = message.strip_prefix(prefix)
+            && let Some((found, expected)) = rest.split_once(", expected ")
+        {
             return (Some(found.to_string()), expected.to_string());
         }
+    }
+    if let Some(rest) = message.strip_prefix("unknown variant ")
+        && let Some((found, expected)) = rest.split_once(", expected ")
+    {
+        return (Some(found.to_string()), expected.to_string());
     }
     (None, message.to_string())
 }
@@ -223,7 +266,7 @@ fn strip_position(err: &serde_json::Error) -> String {
     }
 }
 
-fn is_blank(bytes: &[u8]) -> bool {
+pub(crate) fn is_blank(bytes: &[u8]) -> bool {
     bytes.iter().all(u8::is_ascii_whitespace)
 }
 

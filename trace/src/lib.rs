@@ -7,7 +7,12 @@
 //! (`id` = position). Any simulator can write one; `SCHEMA.md` in this crate is the reference
 //! for adapter authors. [`read_trace`] reads and validates a file; [`TraceReader`] streams
 //! events; [`TraceWriter`] writes them. [`validate`] checks what the types cannot: dense ids,
-//! message links, known nodes and applicable state patches.
+//! message links, known nodes and applicable state patches; [`Validator`] does it one event at
+//! a time ([`validate_stream`], [`read_and_validate`]) so errors carry real line numbers.
+//!
+//! Derived views: [`network_view`] (sends joined with deliveries and drops), [`StateView`]
+//! (each node's state before/after every event) and [`client_history`]. [`write_timeline`]
+//! and [`write_chart`] render a trace for people.
 //!
 //! # Example
 //!
@@ -32,16 +37,22 @@ mod event;
 mod fault;
 mod header;
 mod io;
+mod render;
 mod trace;
 mod validate;
+mod views;
 
 pub use error::TraceError;
 pub use event::{Event, EventKind};
 pub use fault::{Fault, faults_to_json, parse_faults};
 pub use header::{FailureSpec, Header, RunVerdict, SCHEMA, TimeModel};
-pub use io::{TraceReader, TraceWriter, read_trace};
+pub use io::{TraceReader, TraceWriter, read_and_validate, read_trace};
+pub use render::{EventFilter, write_chart, write_timeline};
 pub use trace::Trace;
-pub use validate::validate;
+pub use validate::{TraceSummary, Validator, validate, validate_lines, validate_stream};
+pub use views::{
+    ClientOp, MessageOutcome, NetworkMessage, StateView, client_history, network_view,
+};
 
 /// A node's name, as the trace spells it.
 pub type NodeId = String;

@@ -1,0 +1,91 @@
+//! The one error type of the harness: bad fault sets, and SUT programming errors.
+
+/// An error setting up or running a simulation.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum HarnessError {
+    /// A fault names a node the SUT does not have.
+    #[error("fault {fault}: unknown node `{node}` (the SUT's nodes are {})", known.join(", "))]
+    UnknownNode {
+        /// The fault, in short form.
+        fault: String,
+        /// The unknown name.
+        node: String,
+        /// The SUT's nodes.
+        known: Vec<String>,
+    },
+    /// A clog or partition window ends before it starts.
+    #[error("fault {fault}: window starts at {from} but ends at {to} (from must be <= to)")]
+    Window {
+        /// The fault, in short form.
+        fault: String,
+        /// Start of the window.
+        from: u64,
+        /// End of the window.
+        to: u64,
+    },
+    /// A restart of a node that has no crash before it.
+    #[error("fault {fault}: `{node}` has no crash before time {at} to restart from")]
+    RestartWithoutCrash {
+        /// The fault, in short form.
+        fault: String,
+        /// The node.
+        node: String,
+        /// The restart time.
+        at: u64,
+    },
+    /// A partition names a node in two groups.
+    #[error("fault {fault}: node `{node}` is in more than one group")]
+    PartitionOverlap {
+        /// The fault, in short form.
+        fault: String,
+        /// The node.
+        node: String,
+    },
+    /// A fault set's JSON is malformed.
+    #[error("{source_name}: {path}: {message}")]
+    FaultJson {
+        /// Where the JSON came from (a file name, or `--faults`).
+        source_name: String,
+        /// The JSON path of the bad value, e.g. `[0].at` (`.` for the whole document).
+        path: String,
+        /// What is wrong, with line and column.
+        message: String,
+    },
+    /// A reactor sent to a node that does not exist (a bug in the SUT).
+    #[error("SUT `{sut}`: node `{node}` sent a message to unknown node `{to}`")]
+    UnknownDestination {
+        /// The SUT.
+        sut: String,
+        /// The sender.
+        node: String,
+        /// The unknown receiver.
+        to: String,
+    },
+    /// A message could not be turned into JSON (a bug in the SUT's message type).
+    #[error("SUT `{sut}`: node `{node}`: message does not serialize: {message}")]
+    Message {
+        /// The SUT.
+        sut: String,
+        /// The sender.
+        node: String,
+        /// The serializer's message.
+        message: String,
+    },
+    /// The run produced more events than the simulator's limit.
+    #[error("SUT `{sut}`: the run exceeded {events_max} events")]
+    EventLimit {
+        /// The SUT.
+        sut: String,
+        /// The limit.
+        events_max: usize,
+    },
+    /// A SUT was built with no nodes or duplicate node names.
+    #[error("SUT `{sut}`: {message}")]
+    Topology {
+        /// The SUT.
+        sut: String,
+        /// What is wrong.
+        message: String,
+    },
+}

@@ -1,0 +1,143 @@
+//! Fault generators: FoundationDB's swizzle-clog, and random fault sets within a failure spec
+//! (the random baseline LDFI is compared against).
+
+use faultline_trace::{FailureSpec, Fault, NodeId};
+use rand_chacha::ChaCha8Rng;
+
+use crate::random::{Ratio, below, shuffle};
+
+/// A swizzle-clog (FoundationDB's `swizzleClogClient`): a random subset of `nodes` (each with
+/// probability 1/2, at least one) is clogged one by one, starting at time `start` with gaps of
+/// 1 to `gap_max` time units; all are clogged before any is unclogged; then they are unclogged
+/// one by one, with the same kind of gaps, in a random order drawn independently of the clog
+/// order. A clog delays messages to its node, it does not drop them.
+///
+/// Returns one [`Fault::Clog`] per chosen node, in clog order (ascending `from`).
+///
+/// # Example
+///
+/// ```
+/// use faultline_harness::{node_rng, swizzle_clog};
+/// use faultline_trace::Fault;
+///
+/// let nodes = vec!["a".to_string(), "b".to_string(), "c".to_string()];
+/// let clogs = swizzle_clog(&nodes, 2, 3, &mut node_rng(42, 0));
+/// let last_start = clogs.iter().filter_map(|f| match f { Fault::Clog { from, .. } => Some(*from), _ => None }).max();
+/// let first_end = clogs.iter().filter_map(|f| match f { Fault::Clog { to, .. } => Some(*to), _ => None }).min();
+/// assert!(last_start < first_end);
+/// ```
+pub fn swizzle_clog(nodes: &[NodeId], start: u64, gap_max: u64, rng: &mut ChaCha8Rng) -> Vec<Fault> {
+    assert!(!nodes.is_empty(), "a swizzle-clog needs nodes");
+    let gap_max = gap_max.max(1);
+    let mut chosen: Vec<&NodeId> = nodes.iter().filter(|_| Ratio::new(1, 2).chance(rng)).collect();
+    if chosen.is_empty() {
+        chosen.push(&nodes[below(rng, nodes.len() as u64) as usize]);
+    }
+    shuffle(&mut chosen, rng);
+    let mut time = start;
+    let mut starts = Vec::with_capacity(chosen.len());
+    for index in 0..chosen.len() {
+        if index > 0 {
+            time += 1 + below(rng, gap_max);
+        }
+        starts.push(time);
+    }
+    let mut unclog_order: Vec<usize> = (0..chosen.len()).collect();
+    shuffle(&mut unclog_order, rng);
+    let mut ends = vec![0; chosen.len()];
+    for &clog in &unclog_order {
+        time += 1 + below(rng, gap_max);
+        ends[clog] = time;
+    }
+    chosen
+        .iter()
+        .zip(starts.iter().zip(&ends))
+        .map(|(node, (&from, &to))| Fault::Clog {
+            node: (*node).clone(),
+            from,
+            to,
+        })
+        .collect()
+}
+
+/// Per-kind probabilities for [`random_faults`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FaultRates {
+    /// Chance that a given (src, dst, time) message is omitted.
+    pub omission: Ratio,
+    /// Chance that a given node crashes (at a uniform time in `1..=eot`).
+    pub crash: Ratio,
+    /// Chance that a given node gets a clog window.
+    pub clog: Ratio,
+}
+
+/// A random fault set admissible under `spec`, with one `rate` for omissions and crashes (no
+/// clogs): every omission (src ≠ dst, send time `1..eff`, i.e. `< eff` as in Molly) is drawn
+/// independently with probability `rate`; nodes are visited in a random order and each
+/// crashes with probability `rate` at a uniform time in `1..=eot`, at most `max_crashes` of
+/// them. The result is sorted (`Fault`'s order). This is what `--strategy random` draws.
+pub fn random_fault_set(
+    spec: &FailureSpec,
+    nodes: &[NodeId],
+    rate: Ratio,
+    rng: &mut ChaCha8Rng,
+) -> Vec<Fault> {
+    let rates = FaultRates {
+        omission: rate,
+        crash: rate,
+        clog: Ratio::ZERO,
+    };
+    random_faults(spec, nodes, &rates, rng)
+}
+
+/// A random fault set admissible under `spec` with separate rates per kind; clog windows (at
+/// most `max_clogs`) start at a uniform time in `1..=eot` and last 1 to `eot` units. Sorted.
+pub fn random_faults(
+    spec: &FailureSpec,
+    nodes: &[NodeId],
+    rates: &FaultRates,
+    rng: &mut ChaCha8Rng,
+) -> Vec<Fault> {
+    let mut faults = Vec::new();
+    for at in 1..spec.eff {
+        for src in nodes {
+            for dst in nodes {
+                if src != dst && rates.omission.chance(rng) {
+                    faults.push(Fault::Omission {
+                        src: src.clone(),
+                        dst: dst.clone(),
+                        at,
+                    });
+                }
+            }
+        }
+    }
+    let eot = spec.eot.max(1);
+    let mut order: Vec<&NodeId> = nodes.iter().collect();
+    shuffle(&mut order, rng);
+    let mut crash_count = 0;
+    for node in &order {
+        if crash_count < spec.max_crashes && rates.crash.chance(rng) {
+            crash_count += 1;
+            faults.push(Fault::Crash {
+                node: (*node).clone(),
+                at: 1 + below(rng, eot),
+            });
+        }
+    }
+    shuffle(&mut order, rng);
+    let mut clog_count = 0;
+    for node in &order {
+        if clog_count < spec.max_clogs && rates.clog.chance(rng) {
+            clog_count += 1;
+            let from = 1 + below(rng, eot);
+            faults.push(Fault::Clog {
+                node: (*node).clone(),
+                from,
+                to: from + 1 + below(rng, eot),
+            });
+        }
+    }
+    faults.sort();
+    faults
+}

@@ -1,0 +1,619 @@
+//! The part of the simulator both time models share: nodes, the trace being recorded, lineage
+//! (`parents`), state patches, handler panics and the application of effects.
+
+use std::collections::HashMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use faultline_trace::{Event, EventKind, Fault, Header, NodeId};
+use rand_chacha::ChaCha8Rng;
+use serde_json::Value;
+
+use crate::faults::{Action, ActionKind, FaultPlan, validate_faults};
+use crate::random::node_rng;
+use crate::{Cx, Effect, HarnessError, Reactor, RunConfig, Simulator, TimerId, merge_patch};
+
+/// Why a node is down: its `crash` event and the fault recorded as `cause` of later drops.
+pub(crate) struct Down {
+    pub(crate) event: u64,
+    pub(crate) cause: Fault,
+}
+
+struct ArmedTimer {
+    generation: u64,
+    set_event: u64,
+}
+
+/// Where a run's events go, in id order, as soon as each scheduler decision is complete.
+pub trait EventSink {
+    /// Takes the next event.
+    fn event(&mut self, event: Event);
+}
+
+impl EventSink for Vec<Event> {
+    fn event(&mut self, event: Event) {
+        self.push(event);
+    }
+}
+
+impl<F: FnMut(Event)> EventSink for F {
+    fn event(&mut self, event: Event) {
+        self(event);
+    }
+}
+
+/// One node: its reactor and everything the simulator keeps about it.
+pub(crate) struct Node<R> {
+    reactor: R,
+    rng: ChaCha8Rng,
+    /// The state last recorded (the base of the next patch).
+    state: Value,
+    durable: Option<Value>,
+    pub(crate) down: Option<Down>,
+    /// `init` has run (at the start or on a restart).
+    started: bool,
+    /// Fact (its JSON text) → the latest derive event of it. A lookup table, never iterated.
+    facts: HashMap<String, u64>,
+    /// Armed timers. A lookup table, never iterated.
+    timers: HashMap<TimerId, ArmedTimer>,
+}
+
+/// A message on its way.
+pub(crate) struct InFlight<M> {
+    pub(crate) msg_id: u64,
+    pub(crate) src: usize,
+    pub(crate) dst: usize,
+    pub(crate) sent_lt: u64,
+    pub(crate) msg: M,
+    msg_type: String,
+    payload: Option<Value>,
+    send_event: u64,
+}
+
+/// An armed timer waiting for its time. Stale once re-armed, cancelled or its node crashed.
+pub(crate) struct TimerDue {
+    pub(crate) node: usize,
+    pub(crate) id: TimerId,
+    pub(crate) after: u64,
+    generation: u64,
+}
+
+/// What a handler leaves for the time model to schedule.
+pub(crate) enum Scheduled<M> {
+    Message(InFlight<M>),
+    Timer(TimerDue),
+}
+
+/// The simulator's state during one run.
+pub(crate) struct Engine<'s, R: Reactor> {
+    sim: &'s Simulator<R>,
+    header: Header,
+    /// Events of the decision being made (its trigger's state patch is only known once its
+    /// handler returned); handed to `sink` when the decision is complete.
+    pending: Vec<Event>,
+    next_id: u64,
+    sink: &'s mut dyn EventSink,
+    ids: Vec<NodeId>,
+    /// Node name → index. A lookup table, never iterated.
+    index: HashMap<NodeId, usize>,
+    pub(crate) nodes: Vec<Node<R>>,
+    pub(crate) plan: FaultPlan,
+    next_msg_id: u64,
+    next_generation: u64,
+    seed: u64,
+    /// Current logical time (round or step) and simulated ns, set by the time model.
+    pub(crate) lt: u64,
+    pub(crate) now: u64,
+}
+
+impl<'s, R: Reactor> Engine<'s, R> {
+    pub(crate) fn new(
+        sim: &'s Simulator<R>,
+        config: &RunConfig,
+        sink: &'s mut dyn EventSink,
+    ) -> Result<Self, HarnessError> {
+        let ids = sim.nodes().to_vec();
+        check_topology(sim.sut(), &ids)?;
+        validate_faults(&config.faults, &ids)?;
+        let mut header = Header::new(
+            run_id(sim.sut(), config),
+            sim.sut(),
+            sim.time_model(),
+            ids.clone(),
+        );
+        header.seed = config.seed;
+        header.failure_spec = config.failure_spec;
+        header.faults = config.faults.clone();
+        let mut nodes = Vec::with_capacity(ids.len());
+        for (index, id) in ids.iter().enumerate() {
+            let reactor = sim.make(id);
+            let state = reactor.state();
+            header.initial_state.insert(id.clone(), state.clone());
+            nodes.push(Node {
+                reactor,
+                rng: node_rng(config.seed, index as u64),
+                state,
+                durable: None,
+                down: None,
+                started: false,
+                facts: HashMap::new(),
+                timers: HashMap::new(),
+            });
+        }
+        let index = ids.iter().enumerate().map(|(i, id)| (id.clone(), i)).collect();
+        Ok(Engine {
+            sim,
+            header,
+            pending: Vec::with_capacity(16),
+            next_id: 0,
+            sink,
+            plan: FaultPlan::new(&config.faults, &ids),
+            ids,
+            index,
+            nodes,
+            next_msg_id: 0,
+            next_generation: 0,
+            seed: config.seed,
+            lt: 0,
+            now: 0,
+        })
+    }
+
+    /// The header (the events went to the sink).
+    pub(crate) fn finish(mut self) -> Header {
+        self.flush();
+        self.header
+    }
+
+    /// Hands the events of the decision just made to the sink.
+    pub(crate) fn flush(&mut self) {
+        for event in self.pending.drain(..) {
+            self.sink.event(event);
+        }
+    }
+
+    pub(crate) fn node_count(&self) -> usize {
+        self.ids.len()
+    }
+
+    pub(crate) fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// True if `init` has not run yet and the node is up.
+    pub(crate) fn can_start(&self, node: usize) -> bool {
+        !self.is_down(node) && !self.nodes[node].started
+    }
+
+    pub(crate) fn is_down(&self, node: usize) -> bool {
+        self.nodes[node].down.is_some()
+    }
+
+    /// A new event of `kind` at the current time, with the next id.
+    fn event(&self, kind: EventKind) -> Event {
+        Event {
+            sim_ns: self.now,
+            ..Event::new(self.next_id, kind, self.lt)
+        }
+    }
+
+    fn node_event(&self, kind: EventKind, node: usize) -> Event {
+        Event {
+            node: Some(self.ids[node].clone()),
+            ..self.event(kind)
+        }
+    }
+
+    fn record(&mut self, event: Event) -> Result<u64, HarnessError> {
+        let id = event.id;
+        debug_assert_eq!(id, self.next_id, "events are recorded in id order");
+        if self.next_id >= self.sim.events_limit() as u64 {
+            return Err(HarnessError::EventLimit {
+                sut: self.sim.sut().to_string(),
+                events_max: self.sim.events_limit(),
+            });
+        }
+        self.pending.push(event);
+        self.next_id += 1;
+        Ok(id)
+    }
+
+    /// Runs `init` at the start of the run (unless the node is already down).
+    pub(crate) fn start(&mut self, node: usize) -> Result<Vec<Scheduled<R::Msg>>, HarnessError> {
+        if !self.can_start(node) {
+            return Ok(Vec::new());
+        }
+        self.nodes[node].started = true;
+        let start = self.record(self.node_event(EventKind::Start, node))?;
+        self.handle(node, start, |reactor, cx, _| reactor.init(cx, None))
+    }
+
+    /// Delivers `message`, or drops it when its receiver is down.
+    pub(crate) fn deliver(
+        &mut self,
+        message: InFlight<R::Msg>,
+    ) -> Result<Vec<Scheduled<R::Msg>>, HarnessError> {
+        let InFlight {
+            msg_id,
+            src,
+            dst,
+            sent_lt,
+            msg,
+            msg_type,
+            payload,
+            send_event,
+        } = message;
+        let kind = match &self.nodes[dst].down {
+            Some(_) => EventKind::Drop,
+            None => EventKind::Deliver,
+        };
+        let event = Event {
+            src: Some(self.ids[src].clone()),
+            dst: Some(self.ids[dst].clone()),
+            msg_id: Some(msg_id),
+            sent_lt: Some(sent_lt),
+            msg_type: Some(msg_type),
+            payload,
+            cause: self.nodes[dst].down.as_ref().map(|down| down.cause.clone()),
+            parents: vec![send_event],
+            ..self.event(kind)
+        };
+        let deliver = self.record(event)?;
+        if kind == EventKind::Drop {
+            return Ok(Vec::new());
+        }
+        self.handle(dst, deliver, |reactor, cx, ids| {
+            reactor.on_message(cx, &ids[src], msg)
+        })
+    }
+
+    /// True if `timer` is still armed at a live node (else it is skipped, unrecorded).
+    pub(crate) fn timer_is_live(&self, timer: &TimerDue) -> bool {
+        let node = &self.nodes[timer.node];
+        node.down.is_none()
+            && node
+                .timers
+                .get(&timer.id)
+                .is_some_and(|armed| armed.generation == timer.generation)
+    }
+
+    /// Fires a live timer (see [`Engine::timer_is_live`]).
+    pub(crate) fn fire(&mut self, timer: TimerDue) -> Result<Vec<Scheduled<R::Msg>>, HarnessError> {
+        debug_assert!(self.timer_is_live(&timer));
+        let Some(armed) = self.nodes[timer.node].timers.remove(&timer.id) else {
+            return Ok(Vec::new());
+        };
+        let event = Event {
+            timer: Some(timer.id.clone()),
+            parents: vec![armed.set_event],
+            ..self.node_event(EventKind::TimerFire, timer.node)
+        };
+        let fire = self.record(event)?;
+        let id = timer.id;
+        self.handle(timer.node, fire, |reactor, cx, _| reactor.on_timer(cx, &id))
+    }
+
+    /// Applies a timed fault action; a restart returns what `init` scheduled.
+    pub(crate) fn apply_action(
+        &mut self,
+        action: Action,
+    ) -> Result<Vec<Scheduled<R::Msg>>, HarnessError> {
+        let fault = self.plan.fault(action.fault).clone();
+        let node = action.node;
+        match action.kind {
+            ActionKind::Crash => {
+                if !self.is_down(node) {
+                    let event = Event {
+                        fault: Some(fault.clone()),
+                        ..self.node_event(EventKind::Crash, node)
+                    };
+                    let crash = self.record(event)?;
+                    self.take_down(node, crash, fault);
+                }
+                Ok(Vec::new())
+            }
+            ActionKind::Restart => self.restart(node, fault),
+            ActionKind::ClogStart | ActionKind::ClogEnd => {
+                let kind = if action.kind == ActionKind::ClogStart {
+                    EventKind::ClogStart
+                } else {
+                    EventKind::ClogEnd
+                };
+                let event = Event {
+                    fault: Some(fault),
+                    ..self.node_event(kind, node)
+                };
+                self.record(event)?;
+                Ok(Vec::new())
+            }
+        }
+    }
+
+    fn take_down(&mut self, node: usize, event: u64, cause: Fault) {
+        let node = &mut self.nodes[node];
+        node.down = Some(Down { event, cause });
+        node.timers.clear();
+    }
+
+    /// A down node comes back: a fresh reactor, `init` with the durable state, no timers, no
+    /// facts (volatile state is lost). Restarting a node that is up does nothing.
+    fn restart(&mut self, node: usize, fault: Fault) -> Result<Vec<Scheduled<R::Msg>>, HarnessError> {
+        let Some(down) = self.nodes[node].down.take() else {
+            return Ok(Vec::new());
+        };
+        let event = Event {
+            fault: Some(fault),
+            parents: vec![down.event],
+            ..self.node_event(EventKind::Restart, node)
+        };
+        let restart = self.record(event)?;
+        let fresh = self.sim.make(&self.ids[node]);
+        let slot = &mut self.nodes[node];
+        slot.reactor = fresh;
+        slot.started = true;
+        slot.facts.clear();
+        slot.timers.clear();
+        let durable = slot.durable.clone();
+        self.handle(node, restart, |reactor, cx, _| reactor.init(cx, durable.as_ref()))
+    }
+
+    /// Runs one handler of `node`, triggered by event `trigger`: records the state patch on the
+    /// trigger, then the effects as events. A panic takes the node down with a `crash` event.
+    fn handle(
+        &mut self,
+        node: usize,
+        trigger: u64,
+        call: impl FnOnce(&mut R, &mut Cx<'_>, &[NodeId]) -> Vec<Effect<R::Msg>>,
+    ) -> Result<Vec<Scheduled<R::Msg>>, HarnessError> {
+        let ids = &self.ids;
+        let slot = &mut self.nodes[node];
+        let mut cx = Cx {
+            me: &ids[node],
+            now: self.now,
+            lt: self.lt,
+            rng: &mut slot.rng,
+        };
+        let reactor = &mut slot.reactor;
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            let effects = call(reactor, &mut cx, ids);
+            (effects, reactor.state())
+        }));
+        let (effects, state) = match outcome {
+            Ok(done) => done,
+            Err(panic) => {
+                self.crash_on_panic(node, trigger, panic_message(panic.as_ref()))?;
+                return Ok(Vec::new());
+            }
+        };
+        if let Some(patch) = merge_patch::diff(&slot.state, &state) {
+            slot.state = state;
+            let base = self.pending.first().map_or(trigger, |first| first.id);
+            let index = usize::try_from(trigger - base).expect("the trigger is pending");
+            self.pending[index].state_patch = Some(patch);
+        }
+        let mut scheduled = Vec::with_capacity(effects.len());
+        for effect in effects {
+            self.apply_effect(node, trigger, effect, &mut scheduled)?;
+        }
+        Ok(scheduled)
+    }
+
+    fn crash_on_panic(&mut self, node: usize, trigger: u64, message: String) -> Result<(), HarnessError> {
+        let event = Event {
+            reason: Some(format!("handler panicked: {message}")),
+            parents: vec![trigger],
+            ..self.node_event(EventKind::Crash, node)
+        };
+        let crash = self.record(event)?;
+        let cause = Fault::Crash {
+            node: self.ids[node].clone(),
+            at: self.lt,
+        };
+        self.take_down(node, crash, cause);
+        Ok(())
+    }
+
+    /// `trigger` plus the latest derive event of each fact in `facts` at `node`, sorted.
+    fn parents(&self, node: usize, trigger: u64, facts: &[Value]) -> Vec<u64> {
+        let mut parents = Vec::with_capacity(1 + facts.len());
+        parents.push(trigger);
+        let known = &self.nodes[node].facts;
+        for fact in facts {
+            if let Some(&derive) = known.get(&fact_key(fact)) {
+                parents.push(derive);
+            }
+        }
+        parents.sort_unstable();
+        parents.dedup();
+        parents
+    }
+
+    fn apply_effect(
+        &mut self,
+        node: usize,
+        trigger: u64,
+        effect: Effect<R::Msg>,
+        scheduled: &mut Vec<Scheduled<R::Msg>>,
+    ) -> Result<(), HarnessError> {
+        match effect {
+            Effect::Send { to, msg, from } => {
+                let message = self.send(node, trigger, &to, msg, &from)?;
+                scheduled.extend(message.map(Scheduled::Message));
+            }
+            Effect::SetTimer { id, after } => {
+                let event = Event {
+                    timer: Some(id.clone()),
+                    after: Some(after),
+                    parents: vec![trigger],
+                    ..self.node_event(EventKind::TimerSet, node)
+                };
+                let set_event = self.record(event)?;
+                self.next_generation += 1;
+                let generation = self.next_generation;
+                self.nodes[node].timers.insert(
+                    id.clone(),
+                    ArmedTimer {
+                        generation,
+                        set_event,
+                    },
+                );
+                scheduled.push(Scheduled::Timer(TimerDue {
+                    node,
+                    id,
+                    after,
+                    generation,
+                }));
+            }
+            Effect::CancelTimer { id } => {
+                if self.nodes[node].timers.remove(&id).is_some() {
+                    let event = Event {
+                        timer: Some(id),
+                        parents: vec![trigger],
+                        ..self.node_event(EventKind::TimerCancel, node)
+                    };
+                    self.record(event)?;
+                }
+            }
+            Effect::Persist(value) => self.nodes[node].durable = Some(value),
+            Effect::Derive { fact, from } => {
+                let key = fact_key(&fact);
+                let event = Event {
+                    fact: Some(fact),
+                    parents: self.parents(node, trigger, &from),
+                    ..self.node_event(EventKind::Derive, node)
+                };
+                let derive = self.record(event)?;
+                self.nodes[node].facts.insert(key, derive);
+            }
+            Effect::Log(line) => {
+                let event = Event {
+                    reason: Some(line),
+                    parents: vec![trigger],
+                    ..self.node_event(EventKind::Log, node)
+                };
+                self.record(event)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Records a send (and its drop, when a fault loses it); returns the message in flight.
+    fn send(
+        &mut self,
+        node: usize,
+        trigger: u64,
+        to: &NodeId,
+        msg: R::Msg,
+        from: &[Value],
+    ) -> Result<Option<InFlight<R::Msg>>, HarnessError> {
+        let Some(&dst) = self.index.get(to) else {
+            return Err(HarnessError::UnknownDestination {
+                sut: self.sim.sut().to_string(),
+                node: self.ids[node].clone(),
+                to: to.clone(),
+            });
+        };
+        let value = serde_json::to_value(&msg).map_err(|err| HarnessError::Message {
+            sut: self.sim.sut().to_string(),
+            node: self.ids[node].clone(),
+            message: err.to_string(),
+        })?;
+        let (msg_type, payload) = split_message(value);
+        let msg_id = self.next_msg_id;
+        self.next_msg_id += 1;
+        let event = Event {
+            src: Some(self.ids[node].clone()),
+            dst: Some(to.clone()),
+            msg_id: Some(msg_id),
+            sent_lt: Some(self.lt),
+            msg_type: Some(msg_type.clone()),
+            payload: payload.clone(),
+            parents: self.parents(node, trigger, from),
+            ..self.event(EventKind::Send)
+        };
+        let send_event = self.record(event)?;
+        if let Some(cause) = self.plan.loss(node, dst, self.lt) {
+            let event = Event {
+                src: Some(self.ids[node].clone()),
+                dst: Some(to.clone()),
+                msg_id: Some(msg_id),
+                sent_lt: Some(self.lt),
+                msg_type: Some(msg_type),
+                payload,
+                cause: Some(cause.clone()),
+                parents: vec![send_event],
+                ..self.event(EventKind::Drop)
+            };
+            self.record(event)?;
+            return Ok(None);
+        }
+        Ok(Some(InFlight {
+            msg_id,
+            src: node,
+            dst,
+            sent_lt: self.lt,
+            msg,
+            msg_type,
+            payload,
+            send_event,
+        }))
+    }
+}
+
+/// The trace's `type` and `payload` of a serialized message: an externally tagged enum variant
+/// `{"log": "hello"}` gives (`log`, `"hello"`), a unit variant `"ack"` gives (`ack`, none),
+/// anything else (`message`, the value).
+fn split_message(value: Value) -> (String, Option<Value>) {
+    match value {
+        Value::Object(map) if map.len() == 1 => match map.into_iter().next() {
+            Some((tag, inner)) => (tag, Some(inner)),
+            None => ("message".to_string(), None),
+        },
+        Value::String(tag) => (tag, None),
+        other => ("message".to_string(), Some(other)),
+    }
+}
+
+/// The lookup key of a fact: its JSON text (serde_json writes it deterministically).
+fn fact_key(fact: &Value) -> String {
+    fact.to_string()
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    if let Some(text) = panic.downcast_ref::<&str>() {
+        (*text).to_string()
+    } else if let Some(text) = panic.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "(a non-string panic payload)".to_string()
+    }
+}
+
+fn check_topology(sut: &str, ids: &[NodeId]) -> Result<(), HarnessError> {
+    if ids.is_empty() {
+        return Err(HarnessError::Topology {
+            sut: sut.to_string(),
+            message: "no nodes".into(),
+        });
+    }
+    for (index, id) in ids.iter().enumerate() {
+        if ids[..index].contains(id) {
+            return Err(HarnessError::Topology {
+                sut: sut.to_string(),
+                message: format!("node `{id}` is listed twice"),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// `<sut>-<seed>-<fnv1a of the fault JSON>`: deterministic, and distinct for distinct fault
+/// sets with high probability.
+fn run_id(sut: &str, config: &RunConfig) -> String {
+    let json = faultline_trace::faults_to_json(&config.faults);
+    let mut hash: u32 = 0x811c_9dc5;
+    for byte in json.bytes() {
+        hash ^= u32::from(byte);
+        hash = hash.wrapping_mul(0x0100_0193);
+    }
+    format!("{sut}-{}-{hash:08x}", config.seed)
+}

@@ -1,0 +1,118 @@
+//! The SUT registry's types: what a run is configured with, and what an invariant says.
+
+use faultline_trace::{FailureSpec, Fault, NodeId, RunVerdict, TimeModel, Trace};
+use serde::{Deserialize, Serialize};
+
+use crate::HarnessError;
+
+/// What one run is made of.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunConfig {
+    /// The master seed (node RNGs and, in `async`, latencies).
+    pub seed: u64,
+    /// End of time: the number of rounds (`rounds`) or the step bound (`async`).
+    pub eot: u64,
+    /// The faults to inject (times are rounds or steps).
+    pub faults: Vec<Fault>,
+    /// Copied into the trace header (the simulator itself only reads `eot` above).
+    pub failure_spec: Option<FailureSpec>,
+}
+
+impl RunConfig {
+    /// A failure-free run of `eot` rounds (or steps) with `seed`.
+    pub fn new(seed: u64, eot: u64) -> Self {
+        RunConfig {
+            seed,
+            eot,
+            faults: Vec::new(),
+            failure_spec: None,
+        }
+    }
+
+    /// The same run with `faults`.
+    #[must_use]
+    pub fn with_faults(mut self, faults: Vec<Fault>) -> Self {
+        self.faults = faults;
+        self
+    }
+}
+
+/// What a SUT's invariant (`pre → post`) says about a run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvariantReport {
+    /// False when the invariant is violated (a bug).
+    pub holds: bool,
+    /// `pre` did not hold, so the run is vacuously correct (`holds` is then true).
+    pub vacuous: bool,
+    /// Event ids of the derive events the good outcome rests on, ascending (for the delivery
+    /// SUTs: for each node, its latest derive of `["log", P]`); empty when `post` does not hold.
+    pub goal: Vec<u64>,
+    /// One line for people, e.g. `c has "hello" but b does not`.
+    pub explanation: String,
+}
+
+impl InvariantReport {
+    /// The verdict to put in a trace header.
+    pub fn verdict(&self) -> RunVerdict {
+        if self.holds {
+            RunVerdict::Good
+        } else {
+            RunVerdict::Bad
+        }
+    }
+}
+
+/// A built-in system under test: how to run it, its invariant and its default failure spec.
+/// `Sync`, so searches can run it from many threads.
+pub struct Sut {
+    /// Name used on the command line, e.g. `simple-deliv`.
+    pub name: &'static str,
+    /// One line for people.
+    pub description: &'static str,
+    /// How time advances in its runs.
+    pub time_model: TimeModel,
+    /// The failure spec the LDFI paper uses for it (⟨EOT, EFF, Crashes⟩).
+    pub default_spec: FailureSpec,
+    /// Its nodes, in header order.
+    pub nodes: &'static [&'static str],
+    pub(crate) runner: fn(&RunConfig) -> Result<Trace, HarnessError>,
+    pub(crate) checker: fn(&Trace) -> InvariantReport,
+}
+
+impl Sut {
+    /// Runs the SUT under `config`; the header's `verdict` is set from [`Sut::check`].
+    pub fn run(&self, config: &RunConfig) -> Result<Trace, HarnessError> {
+        let mut trace = (self.runner)(config)?;
+        trace.header.verdict = Some(self.check(&trace).verdict());
+        Ok(trace)
+    }
+
+    /// Evaluates the SUT's invariant over a run's trace (its state at the end, its crashes).
+    pub fn check(&self, trace: &Trace) -> InvariantReport {
+        (self.checker)(trace)
+    }
+
+    /// The node names as [`NodeId`]s.
+    pub fn node_ids(&self) -> Vec<NodeId> {
+        self.nodes.iter().map(|node| node.to_string()).collect()
+    }
+
+    /// A failure-free run at the default spec's `eot`, with that spec in the header.
+    pub fn default_config(&self, seed: u64) -> RunConfig {
+        RunConfig {
+            failure_spec: Some(self.default_spec),
+            ..RunConfig::new(seed, self.default_spec.eot)
+        }
+    }
+}
+
+impl std::fmt::Debug for Sut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sut")
+            .field("name", &self.name)
+            .field("time_model", &self.time_model)
+            .field("default_spec", &self.default_spec)
+            .field("nodes", &self.nodes)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,125 @@
+//! The built-in systems under test: the LDFI paper's delivery family (Molly's
+//! `examples_ft/delivery`, in `rounds`) and one `async` example.
+
+mod ack;
+mod async_ack;
+mod classic;
+mod deliv_assert;
+mod delivery;
+mod redun;
+mod retry;
+mod simple;
+
+use faultline_trace::{FailureSpec, TimeModel, Trace};
+
+pub use ack::{AckDeliv, AckMsg};
+pub use async_ack::{AsyncAckDeliv, RETRY_NS};
+pub use classic::{BcastMsg, ClassicDeliv};
+pub use deliv_assert::{check_delivery, final_states};
+pub use delivery::{BROADCASTER, LogMsg, NODES, PAYLOAD, neighbours, node_ids};
+pub use redun::RedunDeliv;
+pub use retry::RetryDeliv;
+pub use simple::SimpleDeliv;
+
+use crate::{HarnessError, NetworkConfig, RunConfig, Simulator, Sut};
+
+const fn spec(eot: u64, eff: u64, max_crashes: u32) -> FailureSpec {
+    FailureSpec {
+        eot,
+        eff,
+        max_crashes,
+        max_clogs: 0,
+    }
+}
+
+fn run_simple(config: &RunConfig) -> Result<Trace, HarnessError> {
+    Simulator::rounds("simple-deliv", node_ids(), SimpleDeliv::new).run(config)
+}
+
+fn run_retry(config: &RunConfig) -> Result<Trace, HarnessError> {
+    Simulator::rounds("retry-deliv", node_ids(), RetryDeliv::new).run(config)
+}
+
+fn run_redun(config: &RunConfig) -> Result<Trace, HarnessError> {
+    Simulator::rounds("redun-deliv", node_ids(), RedunDeliv::new).run(config)
+}
+
+fn run_ack(config: &RunConfig) -> Result<Trace, HarnessError> {
+    Simulator::rounds("ack-deliv", node_ids(), AckDeliv::new).run(config)
+}
+
+fn run_classic(config: &RunConfig) -> Result<Trace, HarnessError> {
+    Simulator::rounds("classic-deliv", node_ids(), ClassicDeliv::new).run(config)
+}
+
+fn run_async_ack(config: &RunConfig) -> Result<Trace, HarnessError> {
+    let network = NetworkConfig::default();
+    Simulator::asynchronous("async-ack-deliv", node_ids(), AsyncAckDeliv::new, network).run(config)
+}
+
+static SUTS: [Sut; 6] = [
+    Sut {
+        name: "simple-deliv",
+        description: "a logs \"hello\" and sends it once to b and c; no retry, no relay (Molly simplog.ded)",
+        time_model: TimeModel::Rounds,
+        default_spec: spec(4, 2, 0),
+        nodes: NODES,
+        runner: run_simple,
+        checker: check_delivery,
+    },
+    Sut {
+        name: "retry-deliv",
+        description: "a re-sends \"hello\" to b and c every round; receivers never relay (Molly rdlog.ded)",
+        time_model: TimeModel::Rounds,
+        default_spec: spec(4, 2, 1),
+        nodes: NODES,
+        runner: run_retry,
+        checker: check_delivery,
+    },
+    Sut {
+        name: "redun-deliv",
+        description: "every node holding \"hello\" sends it to every neighbour every round (Molly replog.ded)",
+        time_model: TimeModel::Rounds,
+        default_spec: spec(11, 10, 1),
+        nodes: NODES,
+        runner: run_redun,
+        checker: check_delivery,
+    },
+    Sut {
+        name: "ack-deliv",
+        description: "nodes holding \"hello\" re-send it each round to neighbours that have not acked it (Molly ack_rb.ded)",
+        time_model: TimeModel::Rounds,
+        default_spec: spec(8, 7, 1),
+        nodes: NODES,
+        runner: run_ack,
+        checker: check_delivery,
+    },
+    Sut {
+        name: "classic-deliv",
+        description: "Birman-style: forward \"hello\" to all neighbours on each receipt, log it the next round (Molly classic_rb.ded)",
+        time_model: TimeModel::Rounds,
+        default_spec: spec(5, 3, 0),
+        nodes: NODES,
+        runner: run_classic,
+        checker: check_delivery,
+    },
+    Sut {
+        name: "async-ack-deliv",
+        description: "async: a re-sends \"hello\" every 2 ms until b and c ack it; receivers never relay",
+        time_model: TimeModel::Async,
+        default_spec: spec(60, 30, 1),
+        nodes: NODES,
+        runner: run_async_ack,
+        checker: check_delivery,
+    },
+];
+
+/// Every built-in SUT, in a fixed order.
+pub fn suts() -> &'static [Sut] {
+    &SUTS
+}
+
+/// The built-in SUT called `name`.
+pub fn sut(name: &str) -> Option<&'static Sut> {
+    SUTS.iter().find(|sut| sut.name == name)
+}

@@ -1,0 +1,142 @@
+//! The Z3 encoding: one Bool per fault variable, one auxiliary Bool per lineage vertex
+//! ("this vertex is broken"), memoised, so nothing is expanded into supports.
+//!
+//! A vertex's Bool only implies its definition (one Tseitin direction): the formula is
+//! monotone, and only "goal broken" is asserted.
+
+use std::collections::BTreeMap;
+
+use faultline_trace::Fault;
+use z3::Solver;
+use z3::ast::{Bool, atmost};
+
+use crate::{FaultModel, LineageGraph};
+
+/// Fault variables: one Z3 Bool per fault, numbered in order of creation.
+pub(crate) struct Catalog {
+    pub(crate) faults: Vec<Fault>,
+    pub(crate) vars: Vec<Bool>,
+    index: BTreeMap<Fault, usize>,
+    /// Number of crash and clog variables when the cardinality bounds were last asserted.
+    bounded: (usize, usize),
+}
+
+impl Catalog {
+    pub(crate) fn new() -> Self {
+        Catalog {
+            faults: Vec::new(),
+            vars: Vec::new(),
+            index: BTreeMap::new(),
+            bounded: (0, 0),
+        }
+    }
+
+    /// The variable of `fault`, created on first use. An inadmissible fault gets a variable
+    /// that is asserted false (it can appear in blocking clauses, never in a proposal).
+    pub(crate) fn var(&mut self, solver: &Solver, model: &FaultModel, fault: &Fault) -> usize {
+        if let Some(&index) = self.index.get(fault) {
+            return index;
+        }
+        let index = self.faults.len();
+        let var = Bool::new_const(format!("f{index}"));
+        if !model.is_admissible(fault) {
+            solver.assert(var.not());
+        }
+        self.faults.push(fault.clone());
+        self.vars.push(var);
+        self.index.insert(fault.clone(), index);
+        index
+    }
+
+    pub(crate) fn get(&self, fault: &Fault) -> Option<usize> {
+        self.index.get(fault).copied()
+    }
+
+    /// "Some fault at least as strong as `fault` is chosen": a crash of the same node at the
+    /// same time or earlier stops everything this crash stops.
+    pub(crate) fn dominated_by_any(&self, fault: &Fault) -> Bool {
+        match fault {
+            Fault::Crash { node, at } => {
+                let stronger: Vec<&Bool> = self
+                    .faults
+                    .iter()
+                    .zip(&self.vars)
+                    .filter(|(f, _)| matches!(f, Fault::Crash { node: n, at: t } if n == node && t <= at))
+                    .map(|(_, var)| var)
+                    .collect();
+                Bool::or(&stronger)
+            }
+            _ => match self.get(fault) {
+                Some(index) => self.vars[index].clone(),
+                None => Bool::from_bool(false),
+            },
+        }
+    }
+
+    /// Re-asserts the cardinality bounds when crash or clog variables were added: at most one
+    /// crash per node, at most `max_crashes` crashes, at most `max_clogs` clogs.
+    pub(crate) fn assert_bounds(&mut self, solver: &Solver, model: &FaultModel) {
+        let crashes: Vec<usize> = (0..self.faults.len())
+            .filter(|&i| matches!(self.faults[i], Fault::Crash { .. }))
+            .collect();
+        let clogs: Vec<usize> = (0..self.faults.len())
+            .filter(|&i| matches!(self.faults[i], Fault::Clog { .. }))
+            .collect();
+        if (crashes.len(), clogs.len()) == self.bounded {
+            return;
+        }
+        self.bounded = (crashes.len(), clogs.len());
+        let mut per_node: BTreeMap<&str, Vec<&Bool>> = BTreeMap::new();
+        for &i in &crashes {
+            if let Fault::Crash { node, .. } = &self.faults[i] {
+                per_node.entry(node).or_default().push(&self.vars[i]);
+            }
+        }
+        for vars in per_node.values() {
+            solver.assert(atmost(vars.iter().copied(), 1));
+        }
+        let spec = model.spec();
+        solver.assert(atmost(
+            crashes.iter().map(|&i| &self.vars[i]),
+            spec.max_crashes,
+        ));
+        solver.assert(atmost(clogs.iter().map(|&i| &self.vars[i]), spec.max_clogs));
+    }
+}
+
+/// Asserts "the goal of this lineage is broken": the goal needs every premise, a fact any one
+/// derivation, every other vertex all its premises and none of its breakers.
+pub(crate) fn assert_goal_broken(
+    solver: &Solver,
+    catalog: &mut Catalog,
+    model: &FaultModel,
+    lineage: &LineageGraph,
+    run_index: usize,
+) {
+    let graph = &lineage.graph;
+    let broken: Vec<Bool> = graph
+        .node_indices()
+        .map(|v| Bool::new_const(format!("r{run_index}v{}", v.index())))
+        .collect();
+    for vertex in graph.node_indices() {
+        let premises: Vec<&Bool> = lineage
+            .premises(vertex)
+            .into_iter()
+            .map(|p| &broken[p.index()])
+            .collect();
+        let definition = if graph[vertex].is_or() {
+            Bool::and(&premises)
+        } else {
+            let breakers: Vec<usize> = model
+                .breakers(&graph[vertex])
+                .iter()
+                .map(|fault| catalog.var(solver, model, fault))
+                .collect();
+            let mut any: Vec<&Bool> = breakers.iter().map(|&i| &catalog.vars[i]).collect();
+            any.extend(premises);
+            Bool::or(&any)
+        };
+        solver.assert(broken[vertex.index()].implies(&definition));
+    }
+    solver.assert(&broken[lineage.goal.index()]);
+}

@@ -1,0 +1,335 @@
+//! The explore loop, generic over how runs are made ([`Runner`]) and judged ([`Oracle`]).
+
+use faultline_trace::{FailureSpec, Fault, Trace, faults_to_json};
+use rayon::prelude::*;
+
+use crate::report::{BoundHit, ExploreReport, Outcome, RunRecord, Verdict};
+use crate::{LdfiError, Proposals, Proposer, RandomFaults, build_lineage, fault_space};
+
+/// Runs the system under test with a fault set (any simulator).
+pub trait Runner: Sync {
+    /// What can go wrong running it.
+    type Error: std::fmt::Display;
+    /// The trace of one run with `faults` injected.
+    fn run(&self, faults: &[Fault]) -> Result<Trace, Self::Error>;
+}
+
+impl<F, E> Runner for F
+where
+    F: Fn(&[Fault]) -> Result<Trace, E> + Sync,
+    E: std::fmt::Display,
+{
+    type Error = E;
+    fn run(&self, faults: &[Fault]) -> Result<Trace, E> {
+        self(faults)
+    }
+}
+
+/// An oracle's judgement of one trace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Judgement {
+    /// Good, vacuously good or bad.
+    pub outcome: Outcome,
+    /// The events the good outcome rests on (ignored unless `Good`).
+    pub goal: Vec<u64>,
+}
+
+/// Judges a trace: an invariant check, an LTL spec, a verdict written by another simulator.
+pub trait Oracle: Sync {
+    /// What can go wrong judging it.
+    type Error: std::fmt::Display;
+    /// The outcome of `trace` and its goal events.
+    fn judge(&self, trace: &Trace) -> Result<Judgement, Self::Error>;
+}
+
+impl<F, E> Oracle for F
+where
+    F: Fn(&Trace) -> Result<Judgement, E> + Sync,
+    E: std::fmt::Display,
+{
+    type Error = E;
+    fn judge(&self, trace: &Trace) -> Result<Judgement, E> {
+        self(trace)
+    }
+}
+
+/// How fault sets are chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strategy {
+    /// Lineage-driven: Z3 proposals that break every known support.
+    Ldfi,
+    /// Random sets from the failure spec's fault model (the baseline).
+    Random {
+        /// The master seed.
+        seed: u64,
+    },
+}
+
+/// Search settings.
+#[derive(Debug, Clone)]
+#[must_use = "a config does nothing until passed to `explore`"]
+pub struct ExploreConfig {
+    /// The failure spec bounding the search.
+    pub spec: FailureSpec,
+    /// LDFI or random.
+    pub strategy: Strategy,
+    /// Keep going after the first counterexample to find every minimal one.
+    pub find_all: bool,
+    /// Fault sets proposed and run per round (every one of them counts as a run). The counts
+    /// depend on it, never on `jobs`.
+    pub batch_size: usize,
+    /// Threads running a batch.
+    pub jobs: usize,
+    /// At most this many runs (the failure-free run included).
+    pub runs_max: u64,
+    /// Each solver check gives up after this long (0 = never).
+    pub solver_timeout_ms: u32,
+}
+
+impl ExploreConfig {
+    /// LDFI, first counterexample, batch 1, 1 job, 100 000 runs, 60 s per solver check.
+    pub fn new(spec: FailureSpec) -> Self {
+        ExploreConfig {
+            spec,
+            strategy: Strategy::Ldfi,
+            find_all: false,
+            batch_size: 1,
+            jobs: 1,
+            runs_max: 100_000,
+            solver_timeout_ms: 60_000,
+        }
+    }
+}
+
+/// Hooks for progress reporting (timing lives with the caller: the library reads no clock).
+pub trait Observer {
+    /// A solver call begins.
+    fn solve_started(&mut self) {}
+    /// A solver call returned `proposals` fault sets.
+    fn solve_finished(&mut self, _proposals: usize) {}
+    /// A run was judged; `runs` have been executed so far.
+    fn run_finished(&mut self, _record: &RunRecord, _runs: u64) {}
+}
+
+/// The observer that ignores everything.
+pub struct Silent;
+impl Observer for Silent {}
+
+struct Search<'a, R, O> {
+    runner: &'a R,
+    oracle: &'a O,
+    config: &'a ExploreConfig,
+    observer: &'a mut dyn Observer,
+    pool: rayon::ThreadPool,
+    history: Vec<RunRecord>,
+    counterexamples: Vec<Vec<Fault>>,
+    solver_calls: u64,
+}
+
+/// Searches the fault space: a failure-free run, then proposals (LDFI) or random sets, each
+/// run and judged, until a counterexample (or, with `find_all`, exhaustion), certification,
+/// or a bound.
+///
+/// Same runner, oracle and config ⇒ same proposals and counts, whatever `jobs` is: results
+/// of a batch are merged in proposal order.
+pub fn explore<R: Runner, O: Oracle>(
+    runner: &R,
+    oracle: &O,
+    config: &ExploreConfig,
+    observer: &mut dyn Observer,
+) -> Result<ExploreReport, LdfiError> {
+    if config.spec.eff > config.spec.eot {
+        return Err(LdfiError::Spec {
+            problem: format!(
+                "EFF ({}) must not exceed EOT ({})",
+                config.spec.eff, config.spec.eot
+            ),
+        });
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(config.jobs.max(1))
+        .build()
+        .map_err(|err| LdfiError::Spec {
+            problem: format!("cannot start {} threads: {err}", config.jobs),
+        })?;
+    let mut search = Search {
+        runner,
+        oracle,
+        config,
+        observer,
+        pool,
+        history: Vec::new(),
+        counterexamples: Vec::new(),
+        solver_calls: 0,
+    };
+    let mut batch = search.run_batch(&[Vec::new()])?;
+    let (_, free_trace, free_judgement) = batch.remove(0);
+    let nodes = free_trace.header.nodes.clone();
+    let (complete, bound_hit) = if free_judgement.outcome == Outcome::Bad {
+        // A bug without faults: every fault set contains the empty counterexample.
+        (true, None)
+    } else {
+        match config.strategy {
+            Strategy::Ldfi => search.ldfi(free_trace, free_judgement)?,
+            Strategy::Random { seed } => search.random(seed, nodes.clone())?,
+        }
+    };
+    let verdict = match (search.counterexamples.is_empty(), config.strategy, complete) {
+        (false, _, _) => Verdict::Counterexample,
+        (true, Strategy::Ldfi, true) => Verdict::Certified,
+        (true, Strategy::Random { .. }, _) => Verdict::NoCounterexample,
+        (true, Strategy::Ldfi, false) => Verdict::Inconclusive,
+    };
+    let spec = config.spec;
+    Ok(ExploreReport {
+        verdict,
+        counterexamples: search.counterexamples,
+        runs: search.history.len() as u64,
+        solver_calls: search.solver_calls,
+        bound_hit,
+        spec,
+        fault_space: fault_space(
+            spec.eot,
+            spec.eff,
+            u64::from(spec.max_crashes),
+            nodes.len() as u64,
+        ),
+        nodes,
+        history: search.history,
+    })
+}
+
+type Judged = (Vec<Fault>, Trace, Judgement);
+
+impl<R: Runner, O: Oracle> Search<'_, R, O> {
+    fn runs(&self) -> u64 {
+        self.history.len() as u64
+    }
+
+    fn budget(&self) -> usize {
+        let left = self.config.runs_max.saturating_sub(self.runs());
+        usize::try_from(left).unwrap_or(usize::MAX)
+    }
+
+    /// Runs and judges `sets` in parallel; results come back in `sets` order.
+    fn run_batch(&mut self, sets: &[Vec<Fault>]) -> Result<Vec<Judged>, LdfiError> {
+        let (runner, oracle) = (self.runner, self.oracle);
+        let results: Vec<Result<Judged, LdfiError>> = self.pool.install(|| {
+            sets.par_iter()
+                .map(|faults| {
+                    let trace = runner.run(faults).map_err(|err| LdfiError::Runner {
+                        faults: faults_to_json(faults),
+                        message: err.to_string(),
+                    })?;
+                    let judgement = oracle.judge(&trace).map_err(|err| LdfiError::Oracle {
+                        run_id: trace.header.run_id.clone(),
+                        message: err.to_string(),
+                    })?;
+                    Ok((faults.clone(), trace, judgement))
+                })
+                .collect()
+        });
+        let mut judged = Vec::with_capacity(results.len());
+        for result in results {
+            let (faults, trace, judgement) = result?;
+            let record = RunRecord {
+                index: self.runs(),
+                faults: faults.clone(),
+                outcome: judgement.outcome,
+            };
+            if judgement.outcome == Outcome::Bad {
+                self.counterexamples.push(faults.clone());
+            }
+            self.history.push(record);
+            let runs = self.runs();
+            self.observer
+                .run_finished(&self.history[self.history.len() - 1], runs);
+            judged.push((faults, trace, judgement));
+        }
+        Ok(judged)
+    }
+
+    fn done(&self) -> bool {
+        !self.counterexamples.is_empty() && !self.config.find_all
+    }
+
+    /// The LDFI loop; returns (search complete, bound hit).
+    fn ldfi(
+        &mut self,
+        free_trace: Trace,
+        free_judgement: Judgement,
+    ) -> Result<(bool, Option<BoundHit>), LdfiError> {
+        let mut proposer = Proposer::new(self.config.spec, self.config.solver_timeout_ms);
+        let mut batch = vec![(Vec::new(), free_trace, free_judgement)];
+        let result = loop {
+            learn(&mut proposer, &batch)?;
+            if self.done() {
+                break (false, None);
+            }
+            let budget = self.budget();
+            if budget == 0 {
+                let runs_max = self.config.runs_max;
+                break (false, Some(BoundHit::RunsMax { runs_max }));
+            }
+            self.observer.solve_started();
+            let proposals = proposer.propose(self.config.batch_size.max(1).min(budget));
+            match proposals {
+                Proposals::Exhausted => {
+                    self.observer.solve_finished(0);
+                    break (true, None);
+                }
+                Proposals::Unknown(reason) => {
+                    self.observer.solve_finished(0);
+                    break (false, Some(BoundHit::SolverTimeout { reason }));
+                }
+                Proposals::Sets(sets) => {
+                    self.observer.solve_finished(sets.len());
+                    batch = self.run_batch(&sets)?;
+                }
+            }
+        };
+        self.solver_calls = proposer.solver_calls();
+        Ok(result)
+    }
+
+    /// The random baseline; returns (false: never complete, bound hit).
+    fn random(
+        &mut self,
+        seed: u64,
+        nodes: Vec<faultline_trace::NodeId>,
+    ) -> Result<(bool, Option<BoundHit>), LdfiError> {
+        let mut random = RandomFaults::new(seed, nodes, self.config.spec);
+        while !self.done() {
+            let budget = self.budget();
+            if budget == 0 {
+                let runs_max = self.config.runs_max;
+                return Ok((false, Some(BoundHit::RunsMax { runs_max })));
+            }
+            let sets: Vec<Vec<Fault>> = (0..self.config.batch_size.max(1).min(budget))
+                .map(|_| random.next_set())
+                .collect();
+            self.run_batch(&sets)?;
+        }
+        Ok((false, None))
+    }
+}
+
+/// Feeds a judged batch to the proposer: every trace first (crash admissibility), then each
+/// run's lesson in proposal order.
+fn learn(proposer: &mut Proposer, batch: &[Judged]) -> Result<(), LdfiError> {
+    for (_, trace, _) in batch {
+        proposer.observe(trace);
+    }
+    for (faults, trace, judgement) in batch {
+        match judgement.outcome {
+            Outcome::Bad => proposer.add_counterexample(faults),
+            Outcome::Vacuous => proposer.add_vacuous_run(faults, trace),
+            Outcome::Good if judgement.goal.is_empty() => proposer.add_vacuous_run(faults, trace),
+            Outcome::Good => {
+                let lineage = build_lineage(trace, &judgement.goal)?;
+                proposer.add_good_run(faults, trace, &lineage);
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,287 @@
+//! Enumerating fault sets: subset-minimal, smallest first, never one already tried, implied by a
+//! tried set, or containing a known counterexample.
+
+use std::collections::BTreeSet;
+
+use faultline_trace::{FailureSpec, Fault, Trace};
+use z3::ast::{Bool, atmost};
+use z3::{Params, SatResult, Solver};
+
+use crate::encode::{Catalog, assert_goal_broken};
+use crate::{FaultModel, LineageGraph};
+
+/// What one call of [`Proposer::propose`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Proposals {
+    /// New fault sets to run, smallest first (each sorted).
+    Sets(Vec<Vec<Fault>>),
+    /// No admissible fault set breaks every known support: the search space is exhausted.
+    Exhausted,
+    /// The solver gave up (timeout); the reason Z3 gave.
+    Unknown(String),
+}
+
+/// The incremental Z3 problem of one search. Not `Send`: it lives on the search thread.
+pub struct Proposer {
+    model: FaultModel,
+    solver: Solver,
+    catalog: Catalog,
+    runs_encoded: usize,
+    size_floor: u32,
+    solver_calls: u64,
+    tried: BTreeSet<Vec<Fault>>,
+}
+
+impl Proposer {
+    /// An empty problem for `spec`; each solver check gives up after `timeout_ms` (0 = never).
+    pub fn new(spec: FailureSpec, timeout_ms: u32) -> Self {
+        let solver = Solver::new();
+        if timeout_ms > 0 {
+            let mut params = Params::new();
+            params.set_u32("timeout", timeout_ms);
+            solver.set_params(&params);
+        }
+        Proposer {
+            model: FaultModel::new(spec),
+            solver,
+            catalog: Catalog::new(),
+            runs_encoded: 0,
+            size_floor: 1,
+            solver_calls: 0,
+            tried: BTreeSet::new(),
+        }
+    }
+
+    /// The fault model (spec plus what the runs showed).
+    pub fn model(&self) -> &FaultModel {
+        &self.model
+    }
+
+    /// Solver checks made so far.
+    pub fn solver_calls(&self) -> u64 {
+        self.solver_calls
+    }
+
+    /// Number of fault variables created so far.
+    pub fn variable_count(&self) -> usize {
+        self.catalog.faults.len()
+    }
+
+    /// Records a run that produced `trace` under `faults` and whose outcome held with this
+    /// `lineage`: every later proposal must break it. Call [`Proposer::observe`] first for every
+    /// trace of a batch, so crash admissibility uses the earliest sends seen.
+    pub fn add_good_run(&mut self, faults: &[Fault], trace: &Trace, lineage: &LineageGraph) {
+        self.add_tried(faults, trace);
+        if lineage.is_empty() {
+            return;
+        }
+        let run_index = self.runs_encoded;
+        self.runs_encoded += 1;
+        assert_goal_broken(
+            &self.solver,
+            &mut self.catalog,
+            &self.model,
+            lineage,
+            run_index,
+        );
+        self.catalog.assert_bounds(&self.solver, &self.model);
+    }
+
+    /// Records a run whose outcome held only vacuously (nothing to break): only sets that add
+    /// a fault changing this run, or drop one of its faults, stay possible.
+    pub fn add_vacuous_run(&mut self, faults: &[Fault], trace: &Trace) {
+        self.add_tried(faults, trace);
+        self.catalog.assert_bounds(&self.solver, &self.model);
+    }
+
+    /// Learns from `trace` which nodes send when (crash admissibility).
+    pub fn observe(&mut self, trace: &Trace) {
+        self.model.observe(trace);
+    }
+
+    /// Records a counterexample: no later proposal contains it (or a stronger version of it:
+    /// the same faults with crashes no later).
+    pub fn add_counterexample(&mut self, faults: &[Fault]) {
+        let mut sorted = faults.to_vec();
+        sorted.sort();
+        for fault in &sorted {
+            self.catalog.var(&self.solver, &self.model, fault);
+        }
+        self.tried.insert(sorted.clone());
+        let block = self.dominator_block(&sorted);
+        self.solver.assert(&block);
+        self.catalog.assert_bounds(&self.solver, &self.model);
+    }
+
+    /// Adds a raw support: a later proposal must contain at least one of `faults` (a hitting
+    /// set constraint; for foreign lineage and for tests).
+    pub fn add_support(&mut self, faults: &[Fault]) {
+        let indices: Vec<usize> = faults
+            .iter()
+            .map(|fault| self.catalog.var(&self.solver, &self.model, fault))
+            .collect();
+        let vars: Vec<&Bool> = indices.iter().map(|&i| &self.catalog.vars[i]).collect();
+        self.solver.assert(Bool::or(&vars));
+        self.catalog.assert_bounds(&self.solver, &self.model);
+    }
+
+    /// "A set that contains `faults` and adds nothing that changes this run is this run again."
+    fn add_tried(&mut self, faults: &[Fault], trace: &Trace) {
+        let mut sorted = faults.to_vec();
+        sorted.sort();
+        let mine: Vec<usize> = sorted
+            .iter()
+            .map(|fault| self.catalog.var(&self.solver, &self.model, fault))
+            .collect();
+        let affecting: Vec<usize> = self
+            .model
+            .affecting(trace)
+            .iter()
+            .filter(|fault| sorted.binary_search(fault).is_err())
+            .map(|fault| self.catalog.var(&self.solver, &self.model, fault))
+            .collect();
+        let mut escape: Vec<Bool> = mine.iter().map(|&i| self.catalog.vars[i].not()).collect();
+        escape.extend(affecting.iter().map(|&i| self.catalog.vars[i].clone()));
+        self.solver.assert(Bool::or(&escape));
+        self.tried.insert(sorted);
+    }
+
+    /// "Not every fault of `set` (or a stronger one) is chosen."
+    fn dominator_block(&self, set: &[Fault]) -> Bool {
+        let parts: Vec<Bool> = set
+            .iter()
+            .map(|fault| self.catalog.dominated_by_any(fault))
+            .collect();
+        Bool::and(&parts).not()
+    }
+
+    /// Up to `count` new fault sets, smallest first. Each is subset-minimal among the sets
+    /// allowed now, respects the failure spec, and is not implied by a tried set; within one
+    /// call no set contains (a stronger version of) another. Crashes are placed as late as
+    /// still breaks every support.
+    pub fn propose(&mut self, count: usize) -> Proposals {
+        let size_max = u32::try_from(self.catalog.vars.len()).unwrap_or(u32::MAX);
+        let mut found: Vec<Vec<usize>> = Vec::new();
+        let mut size = self.size_floor;
+        self.solver.push(); // the batch's own blocks live in this scope
+        while found.len() < count && size <= size_max {
+            self.solver.push();
+            self.solver.assert(atmost(&self.catalog.vars, size));
+            self.solver_calls += 1;
+            match self.solver.check() {
+                SatResult::Unsat => {
+                    self.solver.pop(1);
+                    if found.is_empty() {
+                        // Constraints only grow, so no set this small will ever be allowed again.
+                        self.size_floor = size + 1;
+                    }
+                    size += 1;
+                }
+                SatResult::Unknown => {
+                    let reason = self.solver.get_reason_unknown().unwrap_or_default();
+                    self.solver.pop(2);
+                    return Proposals::Unknown(reason);
+                }
+                SatResult::Sat => {
+                    let set = self.model_set().map(|set| self.latest_crashes(set));
+                    self.solver.pop(1);
+                    let Some(set) = set else { break };
+                    let faults: Vec<Fault> = set
+                        .iter()
+                        .map(|&i| self.catalog.faults[i].clone())
+                        .collect();
+                    let block = self.dominator_block(&faults);
+                    self.solver.assert(&block);
+                    found.push(set);
+                }
+            }
+        }
+        self.solver.pop(1);
+        if found.is_empty() {
+            return if size > size_max {
+                Proposals::Exhausted
+            } else {
+                Proposals::Unknown("no model".into())
+            };
+        }
+        let sets: Vec<Vec<Fault>> = found
+            .into_iter()
+            .map(|set| {
+                let mut faults: Vec<Fault> = set
+                    .iter()
+                    .map(|&i| self.catalog.faults[i].clone())
+                    .collect();
+                faults.sort();
+                debug_assert!(self.model.respects_spec(&faults));
+                debug_assert!(!self.tried.contains(&faults));
+                faults
+            })
+            .collect();
+        Proposals::Sets(sets)
+    }
+
+    /// The fault variables true in the current model, ascending.
+    fn model_set(&self) -> Option<Vec<usize>> {
+        let model = self.solver.get_model()?;
+        Some(
+            (0..self.catalog.vars.len())
+                .filter(|&i| {
+                    model
+                        .eval(&self.catalog.vars[i], true)
+                        .and_then(|b| b.as_bool())
+                        == Some(true)
+                })
+                .collect(),
+        )
+    }
+
+    /// Moves each crash of `set` to the latest time that still satisfies every constraint.
+    fn latest_crashes(&mut self, mut set: Vec<usize>) -> Vec<usize> {
+        for position in 0..set.len() {
+            let Fault::Crash { node, at } = self.catalog.faults[set[position]].clone() else {
+                continue;
+            };
+            let mut later: Vec<(u64, usize)> = self
+                .catalog
+                .faults
+                .iter()
+                .enumerate()
+                .filter_map(|(i, f)| match f {
+                    Fault::Crash { node: n, at: t } if *n == node && *t > at => Some((*t, i)),
+                    _ => None,
+                })
+                .collect();
+            later.sort_unstable_by(|a, b| b.cmp(a));
+            for (_, candidate) in later {
+                let mut trial = set.clone();
+                trial[position] = candidate;
+                if self.satisfies_exactly(&trial) {
+                    set = trial;
+                    break;
+                }
+            }
+        }
+        set.sort_unstable();
+        set
+    }
+
+    /// Whether choosing exactly `set` (every other fault off) satisfies the constraints.
+    fn satisfies_exactly(&mut self, set: &[usize]) -> bool {
+        let chosen: BTreeSet<usize> = set.iter().copied().collect();
+        let assumptions: Vec<Bool> = self
+            .catalog
+            .vars
+            .iter()
+            .enumerate()
+            .map(|(i, var)| {
+                if chosen.contains(&i) {
+                    var.clone()
+                } else {
+                    var.not()
+                }
+            })
+            .collect();
+        self.solver_calls += 1;
+        self.solver.check_assumptions(&assumptions) == SatResult::Sat
+    }
+}

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Quick start, part 2: set up and run every test, then the formatting and lint gates.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+. scripts/env.sh
+if [ ! -d ../shared/conformance ]; then
+  echo "test: ../shared (anchors and conformance cases) must sit beside the repository" >&2
+  exit 2
+fi
+# Unit, integration, CLI and doc tests (benches are compiled by clippy below, run by `cargo bench`).
+cargo test --workspace --locked
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
