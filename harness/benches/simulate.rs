@@ -72,7 +72,17 @@ fn simulate(c: &mut Criterion) {
     let mut group = c.benchmark_group("simulate");
     group.sample_size(10);
     group.throughput(Throughput::Elements(events));
-    group.bench_function("async_5_nodes_1M_events", |b| {
+    // Events streamed to a sink as they are made (no trace kept in memory).
+    group.bench_function("async_5_nodes_1M_events_streamed", |b| {
+        b.iter(|| {
+            let mut count = 0u64;
+            let mut sink = |event: faultline_trace::Event| count += black_box(event).id & 1;
+            sim.run_into(black_box(&config), &mut sink).expect("runs");
+            black_box(count)
+        });
+    });
+    // The whole trace kept in memory (what `Sut::run` returns).
+    group.bench_function("async_5_nodes_1M_events_in_memory", |b| {
         b.iter(|| black_box(sim.run(black_box(&config)).expect("runs")));
     });
     group.finish();

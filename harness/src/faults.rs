@@ -22,7 +22,10 @@ pub fn parse_fault_set(json: &str, source_name: &str) -> Result<Vec<Fault>, Harn
     let Value::Array(items) = document else {
         return Err(error(
             ".".into(),
-            format!("expected a JSON array of faults, found {}", kind_of(&document)),
+            format!(
+                "expected a JSON array of faults, found {}",
+                kind_of(&document)
+            ),
         ));
     };
     let mut faults = Vec::with_capacity(items.len());
@@ -177,14 +180,18 @@ impl FaultPlan {
                     plan.actions
                         .push(action(*at, ActionKind::Restart, index_of(node)));
                 }
+                // An empty window holds nothing (and must not leave its node clogged).
+                Fault::Clog { from, to, .. } if from >= to => {}
                 Fault::Clog { node, from, to } => {
                     let node = index_of(node);
                     plan.clogs.push((node, *from, *to));
-                    plan.actions.push(action(*from, ActionKind::ClogStart, node));
+                    plan.actions
+                        .push(action(*from, ActionKind::ClogStart, node));
                     plan.actions.push(action(*to, ActionKind::ClogEnd, node));
                 }
                 Fault::Partition { groups, from, to } => {
-                    let mut group_of: Vec<usize> = (groups.len()..groups.len() + nodes.len()).collect();
+                    let mut group_of: Vec<usize> =
+                        (groups.len()..groups.len() + nodes.len()).collect();
                     for (group, members) in groups.iter().enumerate() {
                         for member in members {
                             group_of[index_of(member)] = group;
@@ -215,9 +222,7 @@ impl FaultPlan {
         }
         self.partitions
             .iter()
-            .find(|p| {
-                p.from <= sent_lt && sent_lt < p.to && p.group_of[src] != p.group_of[dst]
-            })
+            .find(|p| p.from <= sent_lt && sent_lt < p.to && p.group_of[src] != p.group_of[dst])
             .map(|p| &self.faults[p.fault])
     }
 
@@ -287,12 +292,14 @@ mod tests {
 
     #[test]
     fn restart_needs_an_earlier_crash() {
-        let bad = parse(r#"[{"kind":"restart","node":"a","at":4},{"kind":"crash","node":"a","at":4}]"#);
+        let bad =
+            parse(r#"[{"kind":"restart","node":"a","at":4},{"kind":"crash","node":"a","at":4}]"#);
         assert!(matches!(
             validate_faults(&bad, &nodes()),
             Err(HarnessError::RestartWithoutCrash { .. })
         ));
-        let good = parse(r#"[{"kind":"crash","node":"a","at":2},{"kind":"restart","node":"a","at":4}]"#);
+        let good =
+            parse(r#"[{"kind":"crash","node":"a","at":2},{"kind":"restart","node":"a","at":4}]"#);
         assert!(validate_faults(&good, &nodes()).is_ok());
     }
 
@@ -301,13 +308,26 @@ mod tests {
         let err = parse_fault_set(r#"[{"kind":"crash","node":"a","at":"x"}]"#, "f.json")
             .unwrap_err()
             .to_string();
-        assert!(err.starts_with("f.json: [0]: invalid type: string \"x\", expected u64"), "{err}");
-        assert!(err.contains(r#"(in {"at":"x","kind":"crash","node":"a"})"#), "{err}");
-        let err = parse_fault_set(r#"{"kind":"crash"}"#, "f.json").unwrap_err().to_string();
-        assert!(err.contains("expected a JSON array of faults, found an object"), "{err}");
+        assert!(
+            err.starts_with("f.json: [0]: invalid type: string \"x\", expected u64"),
+            "{err}"
+        );
+        assert!(
+            err.contains(r#"(in {"at":"x","kind":"crash","node":"a"})"#),
+            "{err}"
+        );
+        let err = parse_fault_set(r#"{"kind":"crash"}"#, "f.json")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("expected a JSON array of faults, found an object"),
+            "{err}"
+        );
         let err = parse_fault_set("[{", "f.json").unwrap_err().to_string();
         assert!(err.contains("line 1 column 2"), "{err}");
-        let err = parse_fault_set(r#"[{"kind":"crash"}]"#, "f.json").unwrap_err().to_string();
+        let err = parse_fault_set(r#"[{"kind":"crash"}]"#, "f.json")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("missing field `node`"), "{err}");
         assert!(parse_fault_set("[] trailing", "f.json").is_err());
     }
@@ -335,5 +355,11 @@ mod tests {
         assert_eq!(plan.clogged_arrival(1, 1), 1);
         assert_eq!(plan.clogged_arrival(1, 7), 7);
         assert_eq!(plan.clogged_arrival(2, 3), 3, "other nodes are not clogged");
+        let empty = parse(r#"[{"kind":"clog","node":"b","from":3,"to":3}]"#);
+        let mut plan = FaultPlan::new(&empty, &nodes());
+        assert!(
+            plan.take_actions(10).is_empty(),
+            "an empty window does nothing"
+        );
     }
 }

@@ -26,10 +26,18 @@ use crate::random::{Ratio, below, shuffle};
 /// let first_end = clogs.iter().filter_map(|f| match f { Fault::Clog { to, .. } => Some(*to), _ => None }).min();
 /// assert!(last_start < first_end);
 /// ```
-pub fn swizzle_clog(nodes: &[NodeId], start: u64, gap_max: u64, rng: &mut ChaCha8Rng) -> Vec<Fault> {
+pub fn swizzle_clog(
+    nodes: &[NodeId],
+    start: u64,
+    gap_max: u64,
+    rng: &mut ChaCha8Rng,
+) -> Vec<Fault> {
     assert!(!nodes.is_empty(), "a swizzle-clog needs nodes");
     let gap_max = gap_max.max(1);
-    let mut chosen: Vec<&NodeId> = nodes.iter().filter(|_| Ratio::new(1, 2).chance(rng)).collect();
+    let mut chosen: Vec<&NodeId> = nodes
+        .iter()
+        .filter(|_| Ratio::new(1, 2).chance(rng))
+        .collect();
     if chosen.is_empty() {
         chosen.push(&nodes[below(rng, nodes.len() as u64) as usize]);
     }

@@ -90,7 +90,10 @@ mod tests {
     #[test]
     fn node_streams_differ_and_repeat() {
         let first: Vec<u64> = (0..4).map(|_| node_rng(1, 0).next_u64()).collect();
-        assert!(first.windows(2).all(|w| w[0] == w[1]), "same seed, same stream");
+        assert!(
+            first.windows(2).all(|w| w[0] == w[1]),
+            "same seed, same stream"
+        );
         assert_ne!(node_rng(1, 0).next_u64(), node_rng(1, 1).next_u64());
         assert_ne!(node_rng(1, 0).next_u64(), node_rng(2, 0).next_u64());
     }
@@ -100,7 +103,9 @@ mod tests {
         let mut rng = node_rng(3, 0);
         assert!((0..100).all(|_| !Ratio::ZERO.chance(&mut rng)));
         assert!((0..100).all(|_| Ratio::new(1, 1).chance(&mut rng)));
-        let hits = (0..10_000).filter(|_| Ratio::new(1, 4).chance(&mut rng)).count();
+        let hits = (0..10_000)
+            .filter(|_| Ratio::new(1, 4).chance(&mut rng))
+            .count();
         assert!((2_200..2_800).contains(&hits), "about a quarter: {hits}");
     }
 }

@@ -49,6 +49,9 @@ pub struct InvariantReport {
     pub goal: Vec<u64>,
     /// One line for people, e.g. `c has "hello" but b does not`.
     pub explanation: String,
+    /// The invariant speaks only of nodes that never crash, so crashing a node cannot break
+    /// its share of the good outcome (LDFI encodes the goal accordingly).
+    pub crashed_nodes_exempt: bool,
 }
 
 impl InvariantReport {

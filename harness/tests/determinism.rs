@@ -2,8 +2,8 @@
 //! keep their promises.
 
 use faultline_harness::{
-    FailureSpec, Fault, FaultRates, NodeId, RunConfig, Ratio, node_rng, random_fault_set, random_faults,
-    suts, swizzle_clog,
+    FailureSpec, Fault, FaultRates, NodeId, Ratio, RunConfig, node_rng, random_fault_set,
+    random_faults, suts, swizzle_clog,
 };
 use proptest::prelude::*;
 
@@ -20,7 +20,7 @@ proptest! {
         let spec = FailureSpec { max_clogs: 1, ..sut.default_spec };
         let rates = FaultRates { omission: Ratio::new(1, 6), crash: Ratio::new(1, 3), clog: Ratio::new(1, 3) };
         let mut faults = random_faults(&spec, &sut.node_ids(), &rates, &mut node_rng(fault_seed, 0));
-        if fault_seed % 3 == 0 {
+        if fault_seed.is_multiple_of(3) {
             faults.extend(swizzle_clog(&sut.node_ids(), 2, 2, &mut node_rng(fault_seed, 1)));
         }
         let config = RunConfig { failure_spec: Some(spec), ..RunConfig::new(seed, spec.eot).with_faults(faults) };
@@ -81,7 +81,10 @@ proptest! {
 /// the same order, sometimes the reverse, sometimes neither.
 #[test]
 fn unclog_order_is_independent_of_clog_order() {
-    let nodes: Vec<NodeId> = ["a", "b", "c", "d", "e"].iter().map(|n| n.to_string()).collect();
+    let nodes: Vec<NodeId> = ["a", "b", "c", "d", "e"]
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
     let (mut same, mut reverse, mut other) = (0, 0, 0);
     for seed in 0..400 {
         let clogs = swizzle_clog(&nodes, 1, 3, &mut node_rng(seed, 0));
@@ -107,7 +110,10 @@ fn unclog_order_is_independent_of_clog_order() {
             other += 1;
         }
     }
-    assert!(same > 0 && reverse > 0 && other > same + reverse, "{same} {reverse} {other}");
+    assert!(
+        same > 0 && reverse > 0 && other > same + reverse,
+        "{same} {reverse} {other}"
+    );
 }
 
 #[test]

@@ -104,6 +104,17 @@ impl Catalog {
     }
 }
 
+/// "`node` crashes at some time in the run": any of its admissible crash variables.
+fn crashed(solver: &Solver, catalog: &mut Catalog, model: &FaultModel, node: &str) -> Bool {
+    let vars: Vec<usize> = model
+        .crashes_of(node)
+        .iter()
+        .map(|fault| catalog.var(solver, model, fault))
+        .collect();
+    let vars: Vec<&Bool> = vars.iter().map(|&i| &catalog.vars[i]).collect();
+    Bool::or(&vars)
+}
+
 /// Asserts "the goal of this lineage is broken": the goal needs every premise, a fact any one
 /// derivation, every other vertex all its premises and none of its breakers.
 pub(crate) fn assert_goal_broken(
@@ -124,7 +135,21 @@ pub(crate) fn assert_goal_broken(
             .into_iter()
             .map(|p| &broken[p.index()])
             .collect();
-        let definition = if graph[vertex].is_or() {
+        let definition = if vertex == lineage.goal && lineage.crashed_nodes_exempt {
+            // A goal fact is broken only at a node that stays up: a crashed node owes nothing.
+            let exempt: Vec<Bool> = lineage
+                .premises(vertex)
+                .into_iter()
+                .map(|p| {
+                    let up = match graph[p].node() {
+                        Some(node) => crashed(solver, catalog, model, node).not(),
+                        None => Bool::from_bool(true),
+                    };
+                    Bool::and(&[&broken[p.index()], &up])
+                })
+                .collect();
+            Bool::or(&exempt)
+        } else if graph[vertex].is_or() {
             Bool::and(&premises)
         } else {
             let breakers: Vec<usize> = model

@@ -32,6 +32,10 @@ pub struct Judgement {
     pub outcome: Outcome,
     /// The events the good outcome rests on (ignored unless `Good`).
     pub goal: Vec<u64>,
+    /// The property speaks only of nodes that never crash (reliable broadcast's "correct
+    /// processes"): a goal fact held at a node that crashes is not required, so crashing that
+    /// node does not break the outcome.
+    pub crashed_nodes_exempt: bool,
 }
 
 /// Judges a trace: an invariant check, an LTL spec, a verdict written by another simulator.
@@ -326,7 +330,8 @@ fn learn(proposer: &mut Proposer, batch: &[Judged]) -> Result<(), LdfiError> {
             Outcome::Vacuous => proposer.add_vacuous_run(faults, trace),
             Outcome::Good if judgement.goal.is_empty() => proposer.add_vacuous_run(faults, trace),
             Outcome::Good => {
-                let lineage = build_lineage(trace, &judgement.goal)?;
+                let mut lineage = build_lineage(trace, &judgement.goal)?;
+                lineage.crashed_nodes_exempt = judgement.crashed_nodes_exempt;
                 proposer.add_good_run(faults, trace, &lineage);
             }
         }

@@ -80,6 +80,13 @@ impl FaultModel {
     }
 
     /// Crashes of `node` that stop an event of it at `lt` (crash time at or before `lt`).
+    /// Every admissible crash of `node` (any time up to EOT).
+    pub(crate) fn crashes_of(&self, node: &str) -> Vec<Fault> {
+        let mut out = Vec::new();
+        self.crashes_through(node, self.spec.eot, &mut out);
+        out
+    }
+
     fn crashes_through(&self, node: &str, lt: u64, out: &mut Vec<Fault>) {
         if self.spec.max_crashes == 0 {
             return;

@@ -74,6 +74,16 @@ impl LineageNode {
         matches!(self, LineageNode::Fact { .. })
     }
 
+    /// The node this vertex happens at or is held at (the receiver, for a delivery).
+    pub fn node(&self) -> Option<&str> {
+        match self {
+            LineageNode::Goal => None,
+            LineageNode::Fact { node, .. } | LineageNode::Deliveries { node, .. } => Some(node),
+            LineageNode::Delivery { dst, .. } => Some(dst),
+            LineageNode::Event { node, .. } => node.as_deref(),
+        }
+    }
+
     /// A one-line label for people (DOT, reports).
     pub fn label(&self) -> String {
         match self {
@@ -132,6 +142,9 @@ pub struct LineageGraph {
     pub goal: NodeIndex,
     /// How it was derived.
     pub mode: LineageMode,
+    /// Goal facts at a node that crashes are not required (see
+    /// [`crate::Judgement::crashed_nodes_exempt`]); false unless the oracle says so.
+    pub crashed_nodes_exempt: bool,
 }
 
 impl LineageGraph {
@@ -235,6 +248,7 @@ pub fn build_lineage(trace: &Trace, goal: &[u64]) -> Result<LineageGraph, LdfiEr
         graph: builder.graph,
         goal: root,
         mode: builder.mode,
+        crashed_nodes_exempt: false,
     })
 }
 

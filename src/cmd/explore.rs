@@ -221,6 +221,7 @@ pub(crate) fn judge(sut: &Sut, trace: &Trace) -> Judgement {
     Judgement {
         outcome,
         goal: report.goal,
+        crashed_nodes_exempt: report.crashed_nodes_exempt,
     }
 }
 

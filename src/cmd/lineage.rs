@@ -41,14 +41,14 @@ pub fn run(args: LineageArgs) -> anyhow::Result<ExitCode> {
                 args.goal.as_deref().unwrap_or("")
             )
         })?;
-    if let Some(node) = &args.node {
-        if !trace.header.nodes.contains(node) {
-            anyhow::bail!(
-                "--node {node:?}: not a node of {} (nodes: {})",
-                args.trace.display(),
-                trace.header.nodes.join(", ")
-            );
-        }
+    if let Some(node) = &args.node
+        && !trace.header.nodes.contains(node)
+    {
+        anyhow::bail!(
+            "--node {node:?}: not a node of {} (nodes: {})",
+            args.trace.display(),
+            trace.header.nodes.join(", ")
+        );
     }
     let goal = select_goal(&trace, fact.as_ref(), args.node.as_deref());
     if goal.is_empty() {

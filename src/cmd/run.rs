@@ -119,17 +119,33 @@ impl Counts {
 }
 
 fn reproducer(sut: &Sut, config: &RunConfig) -> String {
-    let mut line = format!("faultline run --sut {} --seed {} --eot {}", sut.name, config.seed, config.eot);
+    let mut line = format!(
+        "faultline run --sut {} --seed {} --eot {}",
+        sut.name, config.seed, config.eot
+    );
     if !config.faults.is_empty() {
         line.push_str(&format!(" --faults '{}'", faults_to_json(&config.faults)));
     }
     line
 }
 
-fn print_summary(sut: &Sut, config: &RunConfig, counts: &Counts, report: &InvariantReport, output: Option<&Path>) {
+fn print_summary(
+    sut: &Sut,
+    config: &RunConfig,
+    counts: &Counts,
+    report: &InvariantReport,
+    output: Option<&Path>,
+) {
     let faults: Vec<String> = config.faults.iter().map(Fault::short).collect();
-    let faults = if faults.is_empty() { "none".to_string() } else { faults.join(", ") };
-    println!("sut {}, seed {}, eot {}, faults: {faults}", sut.name, config.seed, config.eot);
+    let faults = if faults.is_empty() {
+        "none".to_string()
+    } else {
+        faults.join(", ")
+    };
+    println!(
+        "sut {}, seed {}, eot {}, faults: {faults}",
+        sut.name, config.seed, config.eot
+    );
     println!(
         "messages: {} sent, {} delivered, {} dropped, {} in flight at the end; crashes: {}; events: {}",
         counts.sent,

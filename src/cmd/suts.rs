@@ -21,7 +21,10 @@ pub fn run(args: SutsArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let width = suts().iter().map(|sut| sut.name.len()).max().unwrap_or(4);
-    println!("{:<width$}  {:<6}  {:>3}  {:>3}  {:>7}  DESCRIPTION", "NAME", "MODEL", "EOT", "EFF", "CRASHES");
+    println!(
+        "{:<width$}  {:<6}  {:>3}  {:>3}  {:>7}  DESCRIPTION",
+        "NAME", "MODEL", "EOT", "EFF", "CRASHES"
+    );
     for sut in suts() {
         let spec = sut.default_spec;
         println!(

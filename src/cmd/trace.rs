@@ -64,7 +64,7 @@ fn validate(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
             println!("{json}");
             Ok(ExitCode::SUCCESS)
         }
-        (Err(err), false) => Err(err.into()),
+        (Err(err), false) => Err(flat(err)),
         (Err(err), true) => {
             let json = serde_json::json!({
                 "file": file,
@@ -94,14 +94,14 @@ fn summary_line(summary: &TraceSummary) -> String {
 
 fn show(args: &ShowArgs) -> anyhow::Result<ExitCode> {
     let kinds = parse_kinds(&args.kinds)?;
-    let trace = with_reader(&args.file, faultline_trace::read_and_validate)?;
-    if let Some(node) = &args.node {
-        if !trace.header.nodes.contains(node) {
-            bail!(
-                "--node {node:?}: expected one of the trace's nodes ({})",
-                trace.header.nodes.join(", ")
-            );
-        }
+    let trace = with_reader(&args.file, faultline_trace::read_and_validate).map_err(flat)?;
+    if let Some(node) = &args.node
+        && !trace.header.nodes.contains(node)
+    {
+        bail!(
+            "--node {node:?}: expected one of the trace's nodes ({})",
+            trace.header.nodes.join(", ")
+        );
     }
     let filter = EventFilter {
         kinds,
@@ -168,6 +168,11 @@ fn with_reader<T>(
         Box::new(BufReader::with_capacity(1 << 20, file))
     };
     consume(TraceReader::new(input, name)?)
+}
+
+/// The error's own message already names its cause; `{:#}` would print the I/O cause twice.
+fn flat(err: TraceError) -> anyhow::Error {
+    anyhow::Error::msg(err.to_string())
 }
 
 fn display_name(path: &Path) -> String {

@@ -9,7 +9,13 @@ const LOSE_A_TO_B: &str = r#"[{"kind":"omission","src":"a","dst":"b","at":1}]"#;
 
 #[test]
 fn suts_lists_every_sut_with_its_spec() {
-    let output = faultline().arg("suts").assert().success().get_output().stdout.clone();
+    let output = faultline()
+        .arg("suts")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
     let text = String::from_utf8(output).unwrap();
     for (name, eot, eff, crashes) in [
         ("simple-deliv", 4, 2, 0),
@@ -18,10 +24,17 @@ fn suts_lists_every_sut_with_its_spec() {
         ("ack-deliv", 8, 7, 1),
         ("classic-deliv", 5, 3, 0),
     ] {
-        let line = text.lines().find(|line| line.starts_with(name)).unwrap_or_else(|| panic!("{name} listed:\n{text}"));
+        let line = text
+            .lines()
+            .find(|line| line.starts_with(name))
+            .unwrap_or_else(|| panic!("{name} listed:\n{text}"));
         let columns: Vec<&str> = line.split_whitespace().collect();
         assert_eq!(columns[1], "rounds", "{line}");
-        assert_eq!(columns[2..5], [eot.to_string(), eff.to_string(), crashes.to_string()], "{line}");
+        assert_eq!(
+            columns[2..5],
+            [eot.to_string(), eff.to_string(), crashes.to_string()],
+            "{line}"
+        );
         assert!(line.contains("Molly"), "a description: {line}");
     }
     assert!(text.contains("async-ack-deliv  async"));
@@ -29,9 +42,20 @@ fn suts_lists_every_sut_with_its_spec() {
 
 #[test]
 fn suts_json_is_machine_readable() {
-    let output = faultline().args(["suts", "--json"]).assert().success().get_output().stdout.clone();
+    let output = faultline()
+        .args(["suts", "--json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
     let list: serde_json::Value = serde_json::from_slice(&output).unwrap();
-    let ack = list.as_array().unwrap().iter().find(|s| s["name"] == "ack-deliv").unwrap();
+    let ack = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "ack-deliv")
+        .unwrap();
     assert_eq!(ack["default_spec"]["eot"], 8);
     assert_eq!(ack["default_spec"]["max_crashes"], 1);
     assert_eq!(ack["nodes"], serde_json::json!(["a", "b", "c"]));
@@ -44,9 +68,13 @@ fn a_good_run_exits_0_with_a_summary() {
         .args(["run", "--sut", "simple-deliv"])
         .assert()
         .code(0)
-        .stdout(predicate::str::contains("messages: 2 sent, 2 delivered, 0 dropped"))
+        .stdout(predicate::str::contains(
+            "messages: 2 sent, 2 delivered, 0 dropped",
+        ))
         .stdout(predicate::str::contains("crashes: 0"))
-        .stdout(predicate::str::contains("invariant: holds: all 3 nodes have \"hello\""));
+        .stdout(predicate::str::contains(
+            "invariant: holds: all 3 nodes have \"hello\"",
+        ));
 }
 
 #[test]
@@ -57,15 +85,23 @@ fn a_violation_exits_1_with_a_reproducer() {
         .code(1)
         .stdout(predicate::str::contains("faults: omission a→b@1"))
         .stdout(predicate::str::contains("2 sent, 1 delivered, 1 dropped"))
-        .stdout(predicate::str::contains("invariant: VIOLATED: c has \"hello\" but b does not"))
-        .stdout(predicate::str::contains(format!("reproduce: faultline run --sut simple-deliv --seed 0 --eot 4 --faults '{LOSE_A_TO_B}'")));
+        .stdout(predicate::str::contains(
+            "invariant: VIOLATED: c has \"hello\" but b does not",
+        ))
+        .stdout(predicate::str::contains(format!(
+            "reproduce: faultline run --sut simple-deliv --seed 0 --eot 4 --faults '{LOSE_A_TO_B}'"
+        )));
 }
 
 #[test]
 fn faults_can_come_from_a_file_and_eot_can_change() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("faults.json");
-    std::fs::write(&file, r#"[{"kind":"omission","src":"a","dst":"b","at":1},{"kind":"crash","node":"a","at":2}]"#).unwrap();
+    std::fs::write(
+        &file,
+        r#"[{"kind":"omission","src":"a","dst":"b","at":1},{"kind":"crash","node":"a","at":2}]"#,
+    )
+    .unwrap();
     faultline()
         .args(["run", "--sut", "retry-deliv", "--faults"])
         .arg(&file)
@@ -74,7 +110,15 @@ fn faults_can_come_from_a_file_and_eot_can_change() {
         .stdout(predicate::str::contains("crashes: 1"));
     // With only the omission, a's retries reach b.
     faultline()
-        .args(["run", "--sut", "retry-deliv", "--eot", "6", "--faults", LOSE_A_TO_B])
+        .args([
+            "run",
+            "--sut",
+            "retry-deliv",
+            "--eot",
+            "6",
+            "--faults",
+            LOSE_A_TO_B,
+        ])
         .assert()
         .code(0)
         .stdout(predicate::str::contains("eot 6"));
@@ -87,29 +131,57 @@ fn bad_input_exits_2_and_says_what_is_wrong() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("unknown SUT `no-such-sut`"))
-        .stderr(predicate::str::contains("simple-deliv, retry-deliv, redun-deliv, ack-deliv, classic-deliv"));
+        .stderr(predicate::str::contains(
+            "simple-deliv, retry-deliv, redun-deliv, ack-deliv, classic-deliv",
+        ));
     faultline()
-        .args(["run", "--sut", "simple-deliv", "--faults", r#"[{"kind":"omission","src":"a","dst":"b"}]"#])
+        .args([
+            "run",
+            "--sut",
+            "simple-deliv",
+            "--faults",
+            r#"[{"kind":"omission","src":"a","dst":"b"}]"#,
+        ])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("--faults: [0]: missing field `at`"));
+        .stderr(predicate::str::contains(
+            "--faults: [0]: missing field `at`",
+        ));
     faultline()
         .args(["run", "--sut", "simple-deliv", "--faults", "[{"])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("line 1 column 2"));
     faultline()
-        .args(["run", "--sut", "simple-deliv", "--faults", r#"[{"kind":"crash","node":"z","at":1}]"#])
+        .args([
+            "run",
+            "--sut",
+            "simple-deliv",
+            "--faults",
+            r#"[{"kind":"crash","node":"z","at":1}]"#,
+        ])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("unknown node `z`"));
     faultline()
-        .args(["run", "--sut", "simple-deliv", "--faults", r#"[{"kind":"clog","node":"b","from":4,"to":2}]"#])
+        .args([
+            "run",
+            "--sut",
+            "simple-deliv",
+            "--faults",
+            r#"[{"kind":"clog","node":"b","from":4,"to":2}]"#,
+        ])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("starts at 4 but ends at 2"));
     faultline()
-        .args(["run", "--sut", "simple-deliv", "--faults", "no/such/file.json"])
+        .args([
+            "run",
+            "--sut",
+            "simple-deliv",
+            "--faults",
+            "no/such/file.json",
+        ])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("no/such/file.json"));
@@ -121,29 +193,60 @@ fn the_written_trace_reads_back_and_is_reproducible() {
     let paths = [dir.path().join("one.jsonl"), dir.path().join("two.jsonl")];
     for path in &paths {
         faultline()
-            .args(["run", "--sut", "classic-deliv", "--seed", "7", "--faults", LOSE_A_TO_B, "-o"])
+            .args([
+                "run",
+                "--sut",
+                "classic-deliv",
+                "--seed",
+                "7",
+                "--faults",
+                LOSE_A_TO_B,
+                "-o",
+            ])
             .arg(path)
             .assert()
             .code(0);
     }
     let bytes = std::fs::read(&paths[0]).unwrap();
-    assert_eq!(bytes, std::fs::read(&paths[1]).unwrap(), "byte-identical across runs");
-    let trace = TraceReader::new(&bytes[..], "one.jsonl").unwrap().into_trace().unwrap();
+    assert_eq!(
+        bytes,
+        std::fs::read(&paths[1]).unwrap(),
+        "byte-identical across runs"
+    );
+    let trace = TraceReader::new(&bytes[..], "one.jsonl")
+        .unwrap()
+        .into_trace()
+        .unwrap();
     faultline_trace::validate(&trace, "one.jsonl").unwrap();
     let header = &trace.header;
     assert_eq!(header.sut, "classic-deliv");
     assert_eq!(header.seed, 7);
-    assert_eq!(header.faults, faultline_trace::parse_faults(LOSE_A_TO_B).unwrap());
+    assert_eq!(
+        header.faults,
+        faultline_trace::parse_faults(LOSE_A_TO_B).unwrap()
+    );
     assert_eq!(header.failure_spec.unwrap().eot, 5);
     assert_eq!(header.verdict, Some(RunVerdict::Good));
     assert_eq!(header.nodes, ["a", "b", "c"]);
-    assert!(trace.events.iter().any(|e| e.kind == faultline_trace::EventKind::Drop));
+    assert!(
+        trace
+            .events
+            .iter()
+            .any(|e| e.kind == faultline_trace::EventKind::Drop)
+    );
 }
 
 #[test]
 fn run_json_reports_counts_and_the_invariant() {
     let output = faultline()
-        .args(["run", "--sut", "simple-deliv", "--json", "--faults", LOSE_A_TO_B])
+        .args([
+            "run",
+            "--sut",
+            "simple-deliv",
+            "--json",
+            "--faults",
+            LOSE_A_TO_B,
+        ])
         .assert()
         .code(1)
         .get_output()
@@ -154,14 +257,25 @@ fn run_json_reports_counts_and_the_invariant() {
     assert_eq!(summary["sent"], 2);
     assert_eq!(summary["dropped"], 1);
     assert_eq!(summary["invariant"]["holds"], false);
-    assert_eq!(summary["invariant"]["explanation"], "c has \"hello\" but b does not");
+    assert_eq!(
+        summary["invariant"]["explanation"],
+        "c has \"hello\" but b does not"
+    );
     assert_eq!(summary["faults"][0]["kind"], "omission");
 }
 
 #[test]
 fn async_suts_run_too() {
     faultline()
-        .args(["run", "--sut", "async-ack-deliv", "--seed", "3", "--faults", r#"[{"kind":"clog","node":"b","from":1,"to":20}]"#])
+        .args([
+            "run",
+            "--sut",
+            "async-ack-deliv",
+            "--seed",
+            "3",
+            "--faults",
+            r#"[{"kind":"clog","node":"b","from":1,"to":20}]"#,
+        ])
         .assert()
         .code(0)
         .stdout(predicate::str::contains("0 dropped"));

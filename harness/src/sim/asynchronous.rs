@@ -75,7 +75,10 @@ impl<M> Network<M> {
                     let latency = self.config.latency_ns_min + below(&mut self.rng, spread + 1);
                     let mut at_ns = now + latency;
                     if self.config.fifo {
-                        let last = self.last_arrival.entry((message.src, message.dst)).or_insert(0);
+                        let last = self
+                            .last_arrival
+                            .entry((message.src, message.dst))
+                            .or_insert(0);
                         at_ns = at_ns.max(*last);
                         *last = at_ns;
                     }
@@ -95,7 +98,10 @@ pub(super) fn run<R: Reactor>(
     steps_max: u64,
     config: NetworkConfig,
 ) -> Result<(), HarnessError> {
-    assert!(config.latency_ns_min <= config.latency_ns_max, "latency range is ordered");
+    assert!(
+        config.latency_ns_min <= config.latency_ns_max,
+        "latency range is ordered"
+    );
     let node_count = engine.node_count();
     let mut network = Network {
         config,

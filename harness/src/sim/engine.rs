@@ -139,7 +139,11 @@ impl<'s, R: Reactor> Engine<'s, R> {
                 timers: HashMap::new(),
             });
         }
-        let index = ids.iter().enumerate().map(|(i, id)| (id.clone(), i)).collect();
+        let index = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (id.clone(), i))
+            .collect();
         Ok(Engine {
             sim,
             header,
@@ -336,7 +340,11 @@ impl<'s, R: Reactor> Engine<'s, R> {
 
     /// A down node comes back: a fresh reactor, `init` with the durable state, no timers, no
     /// facts (volatile state is lost). Restarting a node that is up does nothing.
-    fn restart(&mut self, node: usize, fault: Fault) -> Result<Vec<Scheduled<R::Msg>>, HarnessError> {
+    fn restart(
+        &mut self,
+        node: usize,
+        fault: Fault,
+    ) -> Result<Vec<Scheduled<R::Msg>>, HarnessError> {
         let Some(down) = self.nodes[node].down.take() else {
             return Ok(Vec::new());
         };
@@ -353,7 +361,9 @@ impl<'s, R: Reactor> Engine<'s, R> {
         slot.facts.clear();
         slot.timers.clear();
         let durable = slot.durable.clone();
-        self.handle(node, restart, |reactor, cx, _| reactor.init(cx, durable.as_ref()))
+        self.handle(node, restart, |reactor, cx, _| {
+            reactor.init(cx, durable.as_ref())
+        })
     }
 
     /// Runs one handler of `node`, triggered by event `trigger`: records the state patch on the
@@ -397,7 +407,12 @@ impl<'s, R: Reactor> Engine<'s, R> {
         Ok(scheduled)
     }
 
-    fn crash_on_panic(&mut self, node: usize, trigger: u64, message: String) -> Result<(), HarnessError> {
+    fn crash_on_panic(
+        &mut self,
+        node: usize,
+        trigger: u64,
+        message: String,
+    ) -> Result<(), HarnessError> {
         let event = Event {
             reason: Some(format!("handler panicked: {message}")),
             parents: vec![trigger],

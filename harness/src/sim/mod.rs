@@ -9,8 +9,8 @@ use faultline_trace::{Header, NodeId, TimeModel, Trace};
 
 use crate::{HarnessError, Reactor, RunConfig};
 
-pub use engine::EventSink;
 pub(crate) use engine::Engine;
+pub use engine::EventSink;
 
 /// The network of the `async` time model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,7 +121,11 @@ impl<R: Reactor> Simulator<R> {
     /// Runs like [`Simulator::run`] but hands each event to `sink` as soon as the scheduler
     /// decision that made it is complete, instead of keeping the trace in memory (for long
     /// runs: stream them to a `TraceWriter`, or count them). Returns the header.
-    pub fn run_into(&self, config: &RunConfig, sink: &mut dyn EventSink) -> Result<Header, HarnessError> {
+    pub fn run_into(
+        &self,
+        config: &RunConfig,
+        sink: &mut dyn EventSink,
+    ) -> Result<Header, HarnessError> {
         let mut engine = Engine::new(self, config, sink)?;
         match self.time_model {
             TimeModel::Rounds => rounds::run(&mut engine, config.eot)?,

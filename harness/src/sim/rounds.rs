@@ -59,7 +59,7 @@ pub(super) fn run<R: Reactor>(engine: &mut Engine<'_, R>, eot: u64) -> Result<()
             for node in 0..engine.node_count() {
                 let items = engine.start(node)?;
                 agenda.schedule(engine, items);
-            engine.flush();
+                engine.flush();
             }
         }
         let mut arrivals = agenda.arrivals.remove(&round).unwrap_or_default();
@@ -77,7 +77,7 @@ pub(super) fn run<R: Reactor>(engine: &mut Engine<'_, R>, eot: u64) -> Result<()
             if engine.timer_is_live(&timer) {
                 let items = engine.fire(timer)?;
                 agenda.schedule(engine, items);
-            engine.flush();
+                engine.flush();
             }
         }
     }

@@ -41,7 +41,11 @@ impl AsyncAckDeliv {
         let mut pending = Vec::new();
         for payload in &self.log {
             for neighbour in &self.neighbours {
-                if !self.acks.get(neighbour).is_some_and(|acked| acked.contains(payload)) {
+                if !self
+                    .acks
+                    .get(neighbour)
+                    .is_some_and(|acked| acked.contains(payload))
+                {
                     pending.push((neighbour.clone(), payload.clone()));
                 }
             }
@@ -53,7 +57,10 @@ impl AsyncAckDeliv {
         let pending = self.unacked();
         let mut effects = Vec::with_capacity(pending.len() + 1);
         for (neighbour, payload) in &pending {
-            effects.push(Effect::send(neighbour.clone(), AckMsg::Rbcast(payload.clone())).from([log_fact(payload)]));
+            effects.push(
+                Effect::send(neighbour.clone(), AckMsg::Rbcast(payload.clone()))
+                    .from([log_fact(payload)]),
+            );
         }
         if !pending.is_empty() {
             effects.push(Effect::set_timer(RETRY, RETRY_NS));

@@ -68,7 +68,10 @@ impl Reactor for ClassicDeliv {
         let mut effects = Vec::new();
         if self.broadcaster {
             // The input bcast("a", "hello")@1, forwarded this round.
-            self.bcast.entry(cx.lt).or_default().insert(PAYLOAD.to_string());
+            self.bcast
+                .entry(cx.lt)
+                .or_default()
+                .insert(PAYLOAD.to_string());
             effects.push(Effect::derive(bcast_at(PAYLOAD, cx.lt)));
             self.forward(PAYLOAD, cx.lt, &mut effects);
         }
@@ -76,7 +79,12 @@ impl Reactor for ClassicDeliv {
         effects
     }
 
-    fn on_message(&mut self, cx: &mut Cx<'_>, _from: &NodeId, msg: BcastMsg) -> Vec<Effect<BcastMsg>> {
+    fn on_message(
+        &mut self,
+        cx: &mut Cx<'_>,
+        _from: &NodeId,
+        msg: BcastMsg,
+    ) -> Vec<Effect<BcastMsg>> {
         let BcastMsg::Bcast(payload) = msg;
         let fact = bcast_at(&payload, cx.lt);
         self.bcast.entry(cx.lt).or_default().insert(payload);
@@ -87,9 +95,16 @@ impl Reactor for ClassicDeliv {
     fn on_timer(&mut self, cx: &mut Cx<'_>, _timer: &TimerId) -> Vec<Effect<BcastMsg>> {
         let round = cx.lt;
         let mut effects = Vec::new();
-        let previous = self.bcast.get(&round.saturating_sub(1)).cloned().unwrap_or_default();
+        let previous = self
+            .bcast
+            .get(&round.saturating_sub(1))
+            .cloned()
+            .unwrap_or_default();
         for payload in previous {
-            effects.push(Effect::derive(log_fact(&payload)).from([bcast_at(&payload, round.saturating_sub(1))]));
+            effects.push(
+                Effect::derive(log_fact(&payload))
+                    .from([bcast_at(&payload, round.saturating_sub(1))]),
+            );
             self.log.insert(payload);
         }
         let current = self.bcast.get(&round).cloned().unwrap_or_default();

@@ -33,7 +33,8 @@ impl RedunDeliv {
         for payload in &self.log {
             for neighbour in &self.neighbours {
                 effects.push(
-                    Effect::send(neighbour.clone(), LogMsg::Log(payload.clone())).from([log_fact(payload)]),
+                    Effect::send(neighbour.clone(), LogMsg::Log(payload.clone()))
+                        .from([log_fact(payload)]),
                 );
             }
         }

@@ -34,7 +34,8 @@ impl RetryDeliv {
     fn send_all(&self, effects: &mut Vec<Effect<LogMsg>>) {
         for neighbour in &self.neighbours {
             effects.push(
-                Effect::send(neighbour.clone(), LogMsg::Log(PAYLOAD.into())).from([bcast_fact(PAYLOAD)]),
+                Effect::send(neighbour.clone(), LogMsg::Log(PAYLOAD.into()))
+                    .from([bcast_fact(PAYLOAD)]),
             );
         }
     }

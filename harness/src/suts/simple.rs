@@ -6,7 +6,9 @@ use std::collections::BTreeSet;
 use faultline_trace::NodeId;
 use serde_json::{Value, json};
 
-use super::delivery::{BROADCASTER, LogMsg, PAYLOAD, bcast_fact, input_facts, log_receipt, neighbours};
+use super::delivery::{
+    BROADCASTER, LogMsg, PAYLOAD, bcast_fact, input_facts, log_receipt, neighbours,
+};
 use crate::{Cx, Effect, Reactor};
 
 /// A node of simple-deliv.
@@ -39,7 +41,8 @@ impl Reactor for SimpleDeliv {
         // log(Node2, P)@async :- bcast(Node1, P), node(Node1, Node2)
         for neighbour in &self.neighbours {
             effects.push(
-                Effect::send(neighbour.clone(), LogMsg::Log(PAYLOAD.into())).from([bcast_fact(PAYLOAD)]),
+                Effect::send(neighbour.clone(), LogMsg::Log(PAYLOAD.into()))
+                    .from([bcast_fact(PAYLOAD)]),
             );
         }
         effects
