@@ -4,6 +4,7 @@
 //! fails, counterexample, anomaly), 2 usage or input error.
 
 mod cmd;
+mod spec_oracle;
 
 use std::process::ExitCode;
 

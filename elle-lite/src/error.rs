@@ -47,6 +47,12 @@ pub enum Error {
     /// The input holds no operations at all.
     #[error("the history is empty: no operations found")]
     Empty,
+    /// The input is too big for one history (more than 8 GiB of text).
+    #[error("the history is too large ({bytes} bytes; at most 8 GiB)")]
+    TooLarge {
+        /// The size of the text.
+        bytes: u64,
+    },
     /// Reading the input failed.
     #[error("reading {path}: {source}")]
     Io {

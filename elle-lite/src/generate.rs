@@ -309,21 +309,22 @@ fn invoke_shape(txn: &Open, elems: &[u64]) -> Vec<MopSpec> {
 /// Any write error.
 pub fn write_json_lines(history: &History, out: &mut impl Write) -> io::Result<()> {
     for op in &history.ops {
-        let value: Vec<serde_json::Value> = op
-            .mops
+        let value: Vec<serde_json::Value> = history
+            .mops(op)
             .iter()
-            .map(|mop| match mop {
+            .map(|mop| match *mop {
                 Mop::Append { key, elem } => {
                     serde_json::json!([
                         "append",
-                        history.key(*key).to_json(),
-                        history.elem(*elem).to_json()
+                        history.key(key).to_json(),
+                        history.elem(elem).to_json()
                     ])
                 }
                 Mop::Read { key, value } => serde_json::json!([
                     "r",
-                    history.key(*key).to_json(),
-                    value.as_ref().map(|l| l
+                    history.key(key).to_json(),
+                    value.map(|l| history
+                        .list(l)
                         .iter()
                         .map(|e| history.elem(*e).to_json())
                         .collect::<Vec<_>>())

@@ -135,20 +135,21 @@ pub(crate) fn assert_goal_broken(
             .into_iter()
             .map(|p| &broken[p.index()])
             .collect();
-        let definition = if vertex == lineage.goal && lineage.crashed_nodes_exempt {
-            // A goal fact is broken only at a node that stays up: a crashed node owes nothing.
-            let exempt: Vec<Bool> = lineage
+        let definition = if vertex == lineage.goal && !lineage.exemptions.is_empty() {
+            // An exempt goal premise is broken only while its node stays up: a crashed node
+            // owes nothing.
+            let premises: Vec<Bool> = lineage
                 .premises(vertex)
                 .into_iter()
-                .map(|p| {
-                    let up = match graph[p].node() {
-                        Some(node) => crashed(solver, catalog, model, node).not(),
-                        None => Bool::from_bool(true),
-                    };
-                    Bool::and(&[&broken[p.index()], &up])
+                .map(|p| match lineage.exemptions.get(&p) {
+                    Some(node) => {
+                        let up = crashed(solver, catalog, model, node).not();
+                        Bool::and(&[&broken[p.index()], &up])
+                    }
+                    None => broken[p.index()].clone(),
                 })
                 .collect();
-            Bool::or(&exempt)
+            Bool::or(&premises)
         } else if graph[vertex].is_or() {
             Bool::and(&premises)
         } else {

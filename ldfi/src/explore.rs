@@ -1,6 +1,8 @@
 //! The explore loop, generic over how runs are made ([`Runner`]) and judged ([`Oracle`]).
 
-use faultline_trace::{FailureSpec, Fault, Trace, faults_to_json};
+use std::collections::BTreeMap;
+
+use faultline_trace::{FailureSpec, Fault, NodeId, Trace, faults_to_json};
 use rayon::prelude::*;
 
 use crate::report::{BoundHit, ExploreReport, Outcome, RunRecord, Verdict};
@@ -32,10 +34,10 @@ pub struct Judgement {
     pub outcome: Outcome,
     /// The events the good outcome rests on (ignored unless `Good`).
     pub goal: Vec<u64>,
-    /// The property speaks only of nodes that never crash (reliable broadcast's "correct
-    /// processes"): a goal fact held at a node that crashes is not required, so crashing that
-    /// node does not break the outcome.
-    pub crashed_nodes_exempt: bool,
+    /// Goal events that are not needed when the named node crashes: the property speaks only of
+    /// nodes that never crash (reliable broadcast's "correct processes"), so crashing that node
+    /// does not break this part of the outcome. Empty: every goal event is needed.
+    pub exempt_if_crashed: BTreeMap<u64, NodeId>,
 }
 
 /// Judges a trace: an invariant check, an LTL spec, a verdict written by another simulator.
@@ -331,7 +333,7 @@ fn learn(proposer: &mut Proposer, batch: &[Judged]) -> Result<(), LdfiError> {
             Outcome::Good if judgement.goal.is_empty() => proposer.add_vacuous_run(faults, trace),
             Outcome::Good => {
                 let mut lineage = build_lineage(trace, &judgement.goal)?;
-                lineage.crashed_nodes_exempt = judgement.crashed_nodes_exempt;
+                lineage.exempt_if_crashed(&judgement.exempt_if_crashed);
                 proposer.add_good_run(faults, trace, &lineage);
             }
         }

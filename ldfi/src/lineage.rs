@@ -4,7 +4,7 @@
 //! happens-before (a send depends on every earlier delivery at its node), which is sound but
 //! prunes less.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use faultline_trace::{Event, EventKind, NodeId, Trace};
 use petgraph::graph::{DiGraph, NodeIndex};
@@ -142,12 +142,34 @@ pub struct LineageGraph {
     pub goal: NodeIndex,
     /// How it was derived.
     pub mode: LineageMode,
-    /// Goal facts at a node that crashes are not required (see
-    /// [`crate::Judgement::crashed_nodes_exempt`]); false unless the oracle says so.
-    pub crashed_nodes_exempt: bool,
+    /// Each goal event with the premise of the root that stands for it (several goal events
+    /// may share one: the derivations of one fact), in goal order.
+    pub goal_premises: Vec<(u64, NodeIndex)>,
+    /// Goal premises that a crash of the named node makes unnecessary (see
+    /// [`crate::Judgement::exempt_if_crashed`]); empty unless set with
+    /// [`LineageGraph::exempt_if_crashed`].
+    pub exemptions: BTreeMap<NodeIndex, NodeId>,
 }
 
 impl LineageGraph {
+    /// Marks the goal premises whose every goal event is exempt when the same node crashes
+    /// (`exempt`: goal event id → node).
+    pub fn exempt_if_crashed(&mut self, exempt: &BTreeMap<u64, NodeId>) {
+        let mut by_premise: BTreeMap<NodeIndex, Option<&NodeId>> = BTreeMap::new();
+        for (event, premise) in &self.goal_premises {
+            let node = exempt.get(event);
+            let entry = by_premise.entry(*premise).or_insert(node);
+            if *entry != node {
+                // Goal events of one premise disagree: the premise is needed unconditionally.
+                *entry = None;
+            }
+        }
+        self.exemptions = by_premise
+            .into_iter()
+            .filter_map(|(premise, node)| Some((premise, node?.clone())))
+            .collect();
+    }
+
     /// Premises of `vertex`, in the order they were added.
     pub fn premises(&self, vertex: NodeIndex) -> Vec<NodeIndex> {
         let mut premises: Vec<NodeIndex> = self.graph.neighbors(vertex).collect();
@@ -220,7 +242,8 @@ enum Key {
 pub fn build_lineage(trace: &Trace, goal: &[u64]) -> Result<LineageGraph, LdfiError> {
     let mut builder = Builder::new(trace);
     let root = builder.graph.add_node(LineageNode::Goal);
-    let mut seen = BTreeSet::new();
+    let mut seen = BTreeMap::new();
+    let mut goal_premises = Vec::with_capacity(goal.len());
     for &id in goal {
         let event = builder.event(id).ok_or_else(|| LdfiError::Goal {
             run_id: trace.header.run_id.clone(),
@@ -238,17 +261,25 @@ pub fn build_lineage(trace: &Trace, goal: &[u64]) -> Result<LineageGraph, LdfiEr
             }
             _ => Key::Event(id),
         };
-        if seen.insert(format!("{key:?}")) {
-            let premise = builder.intern(key)?;
-            builder.graph.add_edge(root, premise, ());
-        }
+        let premise = match seen.get(&format!("{key:?}")) {
+            Some(&premise) => premise,
+            None => {
+                let name = format!("{key:?}");
+                let premise = builder.intern(key)?;
+                builder.graph.add_edge(root, premise, ());
+                seen.insert(name, premise);
+                premise
+            }
+        };
+        goal_premises.push((id, premise));
     }
     builder.expand_all()?;
     Ok(LineageGraph {
         graph: builder.graph,
         goal: root,
         mode: builder.mode,
-        crashed_nodes_exempt: false,
+        goal_premises,
+        exemptions: BTreeMap::new(),
     })
 }
 

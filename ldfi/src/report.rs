@@ -17,6 +17,17 @@ pub enum Outcome {
     Bad,
 }
 
+impl Outcome {
+    /// `good`, `vacuous` or `bad`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Good => "good",
+            Outcome::Vacuous => "vacuous",
+            Outcome::Bad => "bad",
+        }
+    }
+}
+
 /// The search's conclusion.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

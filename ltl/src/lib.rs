@@ -38,7 +38,9 @@ mod syntax;
 
 pub use error::LtlError;
 pub use eval::{Bits, Evaluation, Model, Observed, ObservedSide, PropTrace, TraceModel};
-pub use proof::{AtomProof, Case, Proof, ProofError, Range, Sat, Viol, Window, check_proof};
+pub use proof::{
+    AtomProof, Case, GoalEvent, Proof, ProofError, Range, Sat, Viol, Window, check_proof,
+};
 pub use syntax::{
     Atom, CmpOp, EventField, Formula, Interval, NodeRef, PathStep, Property, Side, Spec, Term,
     parse_formula, parse_spec, path_text,
@@ -57,6 +59,9 @@ pub struct PropertyVerdict {
     pub proof: Proof,
     /// For a holding property, [`Evaluation::goal_events`]; empty otherwise.
     pub goal_events: Vec<u64>,
+    /// For a holding property, [`Evaluation::goal`] (the same events, with crash exemptions);
+    /// empty otherwise.
+    pub goal: Vec<GoalEvent>,
 }
 
 /// Checks every property of `spec` at event 0 of `model`, in file order.
@@ -70,16 +75,14 @@ pub fn check_spec(spec: &Spec, model: &dyn Model) -> Result<Vec<PropertyVerdict>
         .map(|property| {
             let evaluation = Evaluation::new(&property.formula, model, &property.name)?;
             let holds = evaluation.holds(0);
+            let goal = if holds { evaluation.goal() } else { Vec::new() };
             Ok(PropertyVerdict {
                 name: property.name.clone(),
                 holds,
                 presumptive: evaluation.presumptive(0),
                 proof: evaluation.proof(0),
-                goal_events: if holds {
-                    evaluation.goal_events()
-                } else {
-                    Vec::new()
-                },
+                goal_events: goal.iter().map(|event| event.event).collect(),
+                goal,
             })
         })
         .collect()

@@ -6,7 +6,7 @@ use faultline_ldfi::{ExploreConfig, Strategy, Verdict};
 use faultline_trace::FailureSpec;
 use serde_json::json;
 
-use super::explore::{lookup_sut, search};
+use super::explore::{InvariantOracle, lookup_sut, search};
 
 /// Subcommands of `faultline bench`.
 #[derive(clap::Subcommand, Debug)]
@@ -64,14 +64,14 @@ pub fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
             max_clogs: 0,
         };
         let config = ExploreConfig::new(spec);
-        let (report, timing) = search(sut, 0, &config, false)?;
+        let (report, timing) = search(sut, 0, &config, &InvariantOracle(sut), false)?;
         let mut random_runs = 0u64;
         let mut random_found = 0u64;
         for seed in 0..random_seeds {
             let mut random = ExploreConfig::new(spec);
             random.strategy = Strategy::Random { seed };
             random.runs_max = random_runs_max;
-            let (result, _) = search(sut, 0, &random, false)?;
+            let (result, _) = search(sut, 0, &random, &InvariantOracle(sut), false)?;
             random_runs += result.runs;
             random_found += u64::from(result.verdict == Verdict::Counterexample);
         }

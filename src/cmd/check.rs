@@ -31,8 +31,8 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("{spec_name}: cannot read the spec"))?;
     let spec = parse_spec(&source, &spec_name)?;
     let trace_name = args.trace.display().to_string();
+    // Reads and validates, naming real line numbers on bad input.
     let trace = faultline_trace::read_trace(&args.trace)?;
-    faultline_trace::validate(&trace, &trace_name)?;
     let model = TraceModel::new(&trace).with_context(|| trace_name.clone())?;
     let mut all_hold = true;
     let mut reports = Vec::new();

@@ -1,5 +1,7 @@
 //! `faultline elle`: check a list-append transaction history with elle-lite.
 
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -86,15 +88,25 @@ pub fn run(args: ElleArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn read_history(path: &Path, format: Option<InputFormat>) -> anyhow::Result<History> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let file = File::open(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut reader = BufReader::new(file);
+    // The first non-blank line tells a trace apart; it is handed back to the history reader,
+    // which streams JSON Lines rather than holding the whole file.
+    let mut head = String::new();
     let is_trace = match format {
         Some(InputFormat::Trace) => true,
         Some(_) => false,
-        None => text
-            .lines()
-            .find(|l| !l.trim().is_empty())
-            .is_some_and(|l| l.contains("faultline-trace/v1")),
+        None => {
+            loop {
+                let read = reader
+                    .read_line(&mut head)
+                    .with_context(|| format!("reading {}", path.display()))?;
+                if read == 0 || !head.trim().is_empty() {
+                    break;
+                }
+            }
+            head.contains("faultline-trace/v1")
+        }
     };
     if is_trace {
         return history_from_trace(path);
@@ -104,7 +116,14 @@ fn read_history(path: &Path, format: Option<InputFormat>) -> anyhow::Result<Hist
         InputFormat::Jsonl => Format::JsonLines,
         InputFormat::Edn | InputFormat::Trace => Format::Edn,
     });
-    elle_lite::parse_history(&text, format).with_context(|| format!("reading {}", path.display()))
+    let name = path.display().to_string();
+    match elle_lite::read_history(head.as_bytes().chain(reader), format, &name) {
+        Ok(history) => Ok(history),
+        Err(elle_lite::Error::Io { source, .. }) => {
+            Err(anyhow::Error::new(source).context(format!("reading {name}")))
+        }
+        Err(error) => Err(anyhow::Error::new(error).context(format!("reading {name}"))),
+    }
 }
 
 /// The client history of a faultline trace: its invoke/ok/fail/info events.

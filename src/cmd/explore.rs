@@ -1,16 +1,21 @@
 //! `faultline explore`: search a built-in SUT's fault space with LDFI (or at random).
 
+use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use faultline_harness::{RunConfig, Sut};
+
+use faultline_harness::{InvariantReport, RunConfig, Sut};
 use faultline_ldfi::{
-    ExploreConfig, ExploreReport, Judgement, Observer, Outcome, RunRecord, Strategy, Verdict,
+    ExploreConfig, ExploreReport, Judgement, Observer, Oracle, Outcome, RunRecord, Strategy,
+    Verdict,
 };
-use faultline_trace::{FailureSpec, Fault, Trace, faults_to_json};
+use faultline_trace::{FailureSpec, Fault, NodeId, Trace, faults_to_json};
 use serde_json::json;
+
+use crate::spec_oracle::SpecOracle;
 
 /// Arguments of `faultline explore`.
 ///
@@ -55,6 +60,13 @@ pub struct ExploreArgs {
     /// Each solver check gives up after this many milliseconds.
     #[arg(long, default_value_t = 60_000)]
     pub solver_timeout_ms: u32,
+    /// Judge runs with this LTL spec (see `specs/`) instead of the SUT's built-in invariant;
+    /// the proofs' witnesses become the lineage goal.
+    #[arg(long, value_name = "FILE")]
+    pub spec: Option<std::path::PathBuf>,
+    /// Also list every run: its fault set and what the oracle said (in `--json`: `history`).
+    #[arg(long)]
+    pub show_runs: bool,
     /// Print one JSON object instead of the report.
     #[arg(long)]
     pub json: bool,
@@ -95,14 +107,32 @@ pub fn run(args: ExploreArgs) -> anyhow::Result<ExitCode> {
         StrategyArg::Random => Strategy::Random { seed: args.seed },
     };
     let show_progress = !args.json && std::io::stderr().is_terminal();
-    let (report, timing) = search(sut, args.seed, &config, show_progress)?;
+    let target = Target {
+        sut,
+        seed: args.seed,
+        spec_file: args.spec.as_ref().map(|path| path.display().to_string()),
+        show_runs: args.show_runs,
+    };
+    let (report, timing) = match &args.spec {
+        Some(path) => {
+            let oracle = SpecOracle::load(path)?;
+            search(sut, args.seed, &config, &oracle, show_progress)?
+        }
+        None => search(
+            sut,
+            args.seed,
+            &config,
+            &InvariantOracle(sut),
+            show_progress,
+        )?,
+    };
     if args.json {
         println!(
             "{}",
-            serde_json::to_string_pretty(&report_json(sut, args.seed, &report, &timing))?
+            serde_json::to_string_pretty(&report_json(&target, &report, &timing))?
         );
     } else {
-        print!("{}", report_text(sut, args.seed, &report, &timing));
+        print!("{}", report_text(&target, &report, &timing));
     }
     Ok(match report.verdict {
         Verdict::Counterexample => super::bug_found(),
@@ -163,11 +193,12 @@ impl Observer for Progress {
     }
 }
 
-/// Runs one search of `sut` with the harness as runner and its invariant as oracle.
-pub(crate) fn search(
+/// Runs one search of `sut` with the harness as runner and `oracle` as judge.
+pub(crate) fn search<O: Oracle>(
     sut: &'static Sut,
     seed: u64,
     config: &ExploreConfig,
+    oracle: &O,
     show_progress: bool,
 ) -> anyhow::Result<(ExploreReport, Timing)> {
     let spec = config.spec;
@@ -180,7 +211,6 @@ pub(crate) fn search(
         };
         sut.run(&run).map_err(|err| err.to_string())
     };
-    let oracle = move |trace: &Trace| -> Result<Judgement, String> { Ok(judge(sut, trace)) };
     let bar = if show_progress {
         let bar = indicatif::ProgressBar::new_spinner();
         bar.set_style(
@@ -198,7 +228,7 @@ pub(crate) fn search(
         solver: Duration::ZERO,
     };
     let started = Instant::now();
-    let report = faultline_ldfi::explore(&runner, &oracle, config, &mut progress)?;
+    let report = faultline_ldfi::explore(&runner, oracle, config, &mut progress)?;
     let total = started.elapsed();
     progress.bar.finish_and_clear();
     Ok((
@@ -210,7 +240,18 @@ pub(crate) fn search(
     ))
 }
 
-/// The SUT's invariant as an LDFI oracle.
+/// The SUT's built-in invariant as an LDFI oracle.
+pub(crate) struct InvariantOracle(pub &'static Sut);
+
+impl Oracle for InvariantOracle {
+    type Error = std::convert::Infallible;
+
+    fn judge(&self, trace: &Trace) -> Result<Judgement, Self::Error> {
+        Ok(judge(self.0, trace))
+    }
+}
+
+/// The SUT's invariant's verdict on `trace`, as LDFI reads it.
 pub(crate) fn judge(sut: &Sut, trace: &Trace) -> Judgement {
     let report = sut.check(trace);
     let outcome = match (report.holds, report.vacuous) {
@@ -220,12 +261,39 @@ pub(crate) fn judge(sut: &Sut, trace: &Trace) -> Judgement {
     };
     Judgement {
         outcome,
+        exempt_if_crashed: exemptions(trace, &report),
         goal: report.goal,
-        crashed_nodes_exempt: report.crashed_nodes_exempt,
     }
 }
 
+/// With an invariant about the nodes that never crash, each goal event is exempt when its own
+/// node crashes.
+fn exemptions(trace: &Trace, report: &InvariantReport) -> BTreeMap<u64, NodeId> {
+    if !report.crashed_nodes_exempt {
+        return BTreeMap::new();
+    }
+    let node_of = |&id: &u64| Some((id, trace.event(id)?.actor()?.clone()));
+    report.goal.iter().filter_map(node_of).collect()
+}
+
 /// The one-line reproducer of a fault set.
+/// What a search ran: the SUT, the seed of its runs and the oracle's spec file, if any.
+struct Target<'a> {
+    sut: &'a Sut,
+    seed: u64,
+    spec_file: Option<String>,
+    show_runs: bool,
+}
+
+/// The one-line reproducer of a fault set of `target`.
+fn target_reproducer(target: &Target, spec: &FailureSpec, faults: &[Fault]) -> String {
+    let line = reproducer(target.sut, target.seed, spec, faults);
+    match &target.spec_file {
+        Some(file) => format!("{line} --spec {file}"),
+        None => line,
+    }
+}
+
 pub(crate) fn reproducer(sut: &Sut, seed: u64, spec: &FailureSpec, faults: &[Fault]) -> String {
     let seed = if seed == 0 {
         String::new()
@@ -240,7 +308,8 @@ pub(crate) fn reproducer(sut: &Sut, seed: u64, spec: &FailureSpec, faults: &[Fau
     )
 }
 
-fn report_json(sut: &Sut, seed: u64, report: &ExploreReport, timing: &Timing) -> serde_json::Value {
+fn report_json(target: &Target, report: &ExploreReport, timing: &Timing) -> serde_json::Value {
+    let (sut, seed) = (target.sut, target.seed);
     let first = report.counterexamples.first();
     json!({
         "sut": sut.name,
@@ -249,7 +318,8 @@ fn report_json(sut: &Sut, seed: u64, report: &ExploreReport, timing: &Timing) ->
         "verdict": report.verdict.as_str(),
         "counterexample": first,
         "counterexamples": report.counterexamples,
-        "reproducer": first.map(|faults| reproducer(sut, seed, &report.spec, faults)),
+        "reproducer": first.map(|faults| target_reproducer(target, &report.spec, faults)),
+        "oracle": target.spec_file.as_deref().unwrap_or("built-in invariant"),
         "runs": report.runs,
         "solver_calls": report.solver_calls,
         "solver_ms": timing.solver.as_secs_f64() * 1e3,
@@ -260,28 +330,49 @@ fn report_json(sut: &Sut, seed: u64, report: &ExploreReport, timing: &Timing) ->
             "exact": report.fault_space.exact.to_string(),
         },
         "explored_fraction": report.explored_fraction(),
+        "history": target.show_runs.then_some(&report.history),
     })
 }
 
-fn report_text(sut: &Sut, seed: u64, report: &ExploreReport, timing: &Timing) -> String {
+fn report_text(target: &Target, report: &ExploreReport, timing: &Timing) -> String {
+    let sut = target.sut;
     let spec = report.spec;
+    let oracle = match &target.spec_file {
+        Some(file) => format!("the spec {file}"),
+        None => "the built-in invariant".to_string(),
+    };
     let mut out = format!(
-        "explore {} — EOT {}, EFF {}, crashes ≤ {}, clogs ≤ {}\n",
+        "explore {} — EOT {}, EFF {}, crashes ≤ {}, clogs ≤ {}; oracle: {oracle}\n",
         sut.name, spec.eot, spec.eff, spec.max_crashes, spec.max_clogs
     );
     let verdict = match report.verdict {
-        Verdict::Counterexample => "COUNTEREXAMPLE: the invariant is violated".to_string(),
+        Verdict::Counterexample => format!("COUNTEREXAMPLE: {oracle} is violated"),
         Verdict::Certified => "CERTIFIED: no admissible fault set breaks the outcome".to_string(),
         Verdict::NoCounterexample => format!("no counterexample in {} runs", report.runs),
         Verdict::Inconclusive => "INCONCLUSIVE: a bound stopped the search".to_string(),
     };
+    if target.show_runs {
+        for record in &report.history {
+            let faults: Vec<String> = record.faults.iter().map(Fault::short).collect();
+            let faults = if faults.is_empty() {
+                "no faults".to_string()
+            } else {
+                faults.join(", ")
+            };
+            out.push_str(&format!(
+                "run {:>4}: {:<8} {faults}\n",
+                record.index,
+                record.outcome.as_str()
+            ));
+        }
+    }
     out.push_str(&format!("verdict: {verdict}\n"));
     for faults in &report.counterexamples {
         let list: Vec<String> = faults.iter().map(Fault::short).collect();
         out.push_str(&format!("  faults: {}\n", list.join(", ")));
         out.push_str(&format!(
             "  reproduce: {}\n",
-            reproducer(sut, seed, &spec, faults)
+            target_reproducer(target, &spec, faults)
         ));
     }
     match &report.bound_hit {

@@ -5,7 +5,9 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use faultline_harness::{Fault, InvariantReport, RunConfig, Sut, parse_fault_set, sut, suts};
-use faultline_trace::{EventKind, Trace, faults_to_json};
+use faultline_trace::{EventKind, RunVerdict, Trace, faults_to_json};
+
+use crate::spec_oracle::SpecOracle;
 use serde_json::json;
 
 /// Arguments of `faultline run`.
@@ -26,6 +28,10 @@ pub struct RunArgs {
     /// Write the trace (JSON Lines) to this file.
     #[arg(short = 'o', long = "output")]
     output: Option<PathBuf>,
+    /// Also judge the run with this LTL spec (see `specs/`); the exit code and the trace's
+    /// verdict then follow the spec.
+    #[arg(long, value_name = "FILE")]
+    spec: Option<PathBuf>,
     /// Print the summary as JSON.
     #[arg(long)]
     json: bool,
@@ -48,18 +54,35 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         faults,
         failure_spec: Some(spec),
     };
-    let trace = sut.run(&config)?;
+    let mut trace = sut.run(&config)?;
     let report = sut.check(&trace);
+    let spec_check = match &args.spec {
+        Some(path) => Some(SpecCheck::of(path, &trace)?),
+        None => None,
+    };
+    let holds = spec_check.as_ref().map_or(report.holds, SpecCheck::holds);
+    trace.header.verdict = Some(if holds {
+        RunVerdict::Good
+    } else {
+        RunVerdict::Bad
+    });
     if let Some(path) = &args.output {
         write_trace(&trace, path)?;
     }
     let counts = Counts::of(&trace);
+    let run = Outcome {
+        sut,
+        config: &config,
+        counts: &counts,
+        report: &report,
+        spec: spec_check.as_ref(),
+    };
     if args.json {
-        print_json(sut, &config, &counts, &report, args.output.as_deref())?;
+        print_json(&run, args.output.as_deref())?;
     } else {
-        print_summary(sut, &config, &counts, &report, args.output.as_deref());
+        print_summary(&run, args.output.as_deref());
     }
-    Ok(if report.holds {
+    Ok(if holds {
         ExitCode::SUCCESS
     } else {
         super::bug_found()
@@ -118,24 +141,64 @@ impl Counts {
     }
 }
 
-fn reproducer(sut: &Sut, config: &RunConfig) -> String {
+/// What one run produced, for the summary.
+struct Outcome<'a> {
+    sut: &'a Sut,
+    config: &'a RunConfig,
+    counts: &'a Counts,
+    report: &'a InvariantReport,
+    spec: Option<&'a SpecCheck>,
+}
+
+/// The verdicts of an LTL spec on the run.
+struct SpecCheck {
+    file: String,
+    /// (property, holds) in file order.
+    properties: Vec<(String, bool)>,
+}
+
+impl SpecCheck {
+    fn of(path: &Path, trace: &Trace) -> anyhow::Result<SpecCheck> {
+        let oracle = SpecOracle::load(path)?;
+        let verdicts = oracle.verdicts(trace).map_err(anyhow::Error::msg)?;
+        Ok(SpecCheck {
+            file: oracle.file().to_string(),
+            properties: verdicts.into_iter().map(|v| (v.name, v.holds)).collect(),
+        })
+    }
+
+    fn holds(&self) -> bool {
+        self.properties.iter().all(|(_, holds)| *holds)
+    }
+
+    fn failing(&self) -> Vec<&str> {
+        let failing = self.properties.iter().filter(|(_, holds)| !holds);
+        failing.map(|(name, _)| name.as_str()).collect()
+    }
+}
+
+fn reproducer(sut: &Sut, config: &RunConfig, spec: Option<&SpecCheck>) -> String {
     let mut line = format!(
         "faultline run --sut {} --seed {} --eot {}",
         sut.name, config.seed, config.eot
     );
+    if let Some(spec) = spec {
+        line.push_str(&format!(" --spec {}", spec.file));
+    }
     if !config.faults.is_empty() {
         line.push_str(&format!(" --faults '{}'", faults_to_json(&config.faults)));
     }
     line
 }
 
-fn print_summary(
-    sut: &Sut,
-    config: &RunConfig,
-    counts: &Counts,
-    report: &InvariantReport,
-    output: Option<&Path>,
-) {
+fn print_summary(run: &Outcome, output: Option<&Path>) {
+    let Outcome {
+        sut,
+        config,
+        counts,
+        report,
+        spec,
+    } = run;
     let faults: Vec<String> = config.faults.iter().map(Fault::short).collect();
     let faults = if faults.is_empty() {
         "none".to_string()
@@ -161,19 +224,33 @@ fn print_summary(
         (true, false) => "holds",
     };
     println!("invariant: {verdict}: {}", report.explanation);
+    if let Some(spec) = spec {
+        if spec.holds() {
+            println!("spec {}: every property holds", spec.file);
+        } else {
+            println!(
+                "spec {}: FAILS: {} (`faultline check --spec {} TRACE` explains why)",
+                spec.file,
+                spec.failing().join(", "),
+                spec.file
+            );
+        }
+    }
     if let Some(path) = output {
         println!("trace: {}", path.display());
     }
-    println!("reproduce: {}", reproducer(sut, config));
+    println!("reproduce: {}", reproducer(sut, config, *spec));
 }
 
-fn print_json(
-    sut: &Sut,
-    config: &RunConfig,
-    counts: &Counts,
-    report: &InvariantReport,
-    output: Option<&Path>,
-) -> anyhow::Result<()> {
+fn print_json(run: &Outcome, output: Option<&Path>) -> anyhow::Result<()> {
+    let Outcome {
+        sut,
+        config,
+        counts,
+        report,
+        spec,
+    } = run;
+    let holds = spec.map_or(report.holds, SpecCheck::holds);
     let summary = json!({
         "sut": sut.name,
         "time_model": sut.time_model,
@@ -187,10 +264,16 @@ fn print_json(
         "dropped": counts.dropped,
         "in_flight": counts.in_flight(),
         "crashes": counts.crashes,
-        "verdict": report.verdict(),
+        "verdict": if holds { RunVerdict::Good } else { RunVerdict::Bad },
         "invariant": report,
+        "spec": spec.map(|spec| json!({
+            "file": spec.file,
+            "properties": spec.properties.iter()
+                .map(|(name, holds)| json!({"name": name, "verdict": if *holds { "holds" } else { "fails" }}))
+                .collect::<Vec<_>>(),
+        })),
         "trace": output.map(|path| path.display().to_string()),
-        "reproduce": reproducer(sut, config),
+        "reproduce": reproducer(sut, config, *spec),
     });
     println!("{}", serde_json::to_string_pretty(&summary)?);
     Ok(())

@@ -241,3 +241,262 @@ fn suggest_needs_verdicts() {
         .code(2)
         .stderr(predicates::str::contains("verdict"));
 }
+
+/// One row of the LDFI paper's tables (Figures 12, 13) or of Molly's `CounterexampleSuite`,
+/// with the run count faultline needs today (pinned, as stateright pins state counts).
+struct PaperRow {
+    sut: &'static str,
+    eot: u64,
+    eff: u64,
+    crashes: u32,
+    verdict: &'static str,
+    runs: u64,
+    /// The paper's (Molly's) run count, where it reports one.
+    paper_runs: Option<u64>,
+}
+
+const PAPER_ROWS: &[PaperRow] = &[
+    // Figure 12: buggy programs at their minimal failure spec.
+    PaperRow {
+        sut: "simple-deliv",
+        eot: 4,
+        eff: 2,
+        crashes: 0,
+        verdict: "counterexample",
+        runs: 2,
+        paper_runs: Some(2),
+    },
+    PaperRow {
+        sut: "retry-deliv",
+        eot: 4,
+        eff: 2,
+        crashes: 1,
+        verdict: "counterexample",
+        runs: 3,
+        paper_runs: Some(3),
+    },
+    PaperRow {
+        sut: "classic-deliv",
+        eot: 5,
+        eff: 3,
+        crashes: 0,
+        verdict: "counterexample",
+        runs: 3,
+        paper_runs: Some(5),
+    },
+    // Figure 13: bug-free programs, certified.
+    PaperRow {
+        sut: "redun-deliv",
+        eot: 11,
+        eff: 10,
+        crashes: 1,
+        verdict: "certified",
+        runs: 11,
+        paper_runs: Some(11),
+    },
+    PaperRow {
+        sut: "ack-deliv",
+        eot: 8,
+        eff: 7,
+        crashes: 1,
+        verdict: "certified",
+        runs: 25,
+        paper_runs: Some(673),
+    },
+    // Molly's CounterexampleSuite ("should find counterexample" or not).
+    PaperRow {
+        sut: "simple-deliv",
+        eot: 6,
+        eff: 3,
+        crashes: 0,
+        verdict: "counterexample",
+        runs: 2,
+        paper_runs: None,
+    },
+    PaperRow {
+        sut: "retry-deliv",
+        eot: 6,
+        eff: 3,
+        crashes: 0,
+        verdict: "certified",
+        runs: 1,
+        paper_runs: None,
+    },
+    PaperRow {
+        sut: "retry-deliv",
+        eot: 6,
+        eff: 3,
+        crashes: 1,
+        verdict: "counterexample",
+        runs: 3,
+        paper_runs: None,
+    },
+    PaperRow {
+        sut: "classic-deliv",
+        eot: 6,
+        eff: 3,
+        crashes: 0,
+        verdict: "counterexample",
+        runs: 3,
+        paper_runs: None,
+    },
+    PaperRow {
+        sut: "classic-deliv",
+        eot: 6,
+        eff: 0,
+        crashes: 2,
+        verdict: "certified",
+        runs: 12,
+        paper_runs: None,
+    },
+    PaperRow {
+        sut: "redun-deliv",
+        eot: 6,
+        eff: 3,
+        crashes: 0,
+        verdict: "certified",
+        runs: 1,
+        paper_runs: None,
+    },
+    PaperRow {
+        sut: "redun-deliv",
+        eot: 6,
+        eff: 3,
+        crashes: 1,
+        verdict: "certified",
+        runs: 4,
+        paper_runs: None,
+    },
+    PaperRow {
+        sut: "ack-deliv",
+        eot: 6,
+        eff: 3,
+        crashes: 1,
+        verdict: "certified",
+        runs: 5,
+        paper_runs: None,
+    },
+];
+
+fn explore_row(row: &PaperRow, spec: Option<&std::path::Path>) -> Value {
+    let mut command = faultline();
+    command.args(["explore", "--sut", row.sut, "--json"]);
+    command.args(["--eot", &row.eot.to_string(), "--eff", &row.eff.to_string()]);
+    command.args(["--crashes", &row.crashes.to_string()]);
+    if let Some(spec) = spec {
+        command.arg("--spec").arg(spec);
+    }
+    let output = command.output().expect("runs");
+    let expected_code = if row.verdict == "counterexample" {
+        1
+    } else {
+        0
+    };
+    assert_eq!(
+        output.status.code(),
+        Some(expected_code),
+        "{} {}/{}/{}",
+        row.sut,
+        row.eot,
+        row.eff,
+        row.crashes
+    );
+    json_of(&output.stdout)
+}
+
+#[test]
+fn paper_verdicts_and_run_counts_on_the_real_suts() {
+    for row in PAPER_ROWS {
+        let label = format!("{} {}/{}/{}", row.sut, row.eot, row.eff, row.crashes);
+        let report = explore_row(row, None);
+        assert_eq!(report["verdict"], row.verdict, "{label}");
+        assert_eq!(report["runs"], row.runs, "{label}: run count changed");
+        if let Some(paper_runs) = row.paper_runs {
+            assert!(row.runs <= paper_runs, "{label}: more runs than the paper");
+        }
+        // Every counterexample replays to a violation with its one-line reproducer's faults.
+        if row.verdict == "counterexample" {
+            let faults = serde_json::to_string(&report["counterexample"]).expect("faults");
+            faultline()
+                .args([
+                    "run",
+                    "--sut",
+                    row.sut,
+                    "--eot",
+                    &row.eot.to_string(),
+                    "--faults",
+                    &faults,
+                ])
+                .assert()
+                .code(1);
+        }
+    }
+}
+
+#[test]
+fn an_ltl_spec_as_oracle_gives_the_same_verdicts_and_counts() {
+    for row in PAPER_ROWS {
+        let label = format!(
+            "{} {}/{}/{} with its spec",
+            row.sut, row.eot, row.eff, row.crashes
+        );
+        let spec = crate::common::repo_dir()
+            .join("specs")
+            .join(format!("{}.ltl", row.sut));
+        let report = explore_row(row, Some(&spec));
+        assert_eq!(report["verdict"], row.verdict, "{label}");
+        assert_eq!(report["runs"], row.runs, "{label}");
+        assert_eq!(report["oracle"], spec.display().to_string(), "{label}");
+        if row.verdict == "counterexample" {
+            let reproducer = report["reproducer"].as_str().expect("reproducer");
+            assert!(reproducer.contains(" --spec "), "{label}: {reproducer}");
+        }
+    }
+}
+
+#[test]
+fn run_with_a_spec_follows_the_spec() {
+    let spec = crate::common::repo_dir()
+        .join("specs")
+        .join("simple-deliv.ltl");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let trace = dir.path().join("cex.jsonl");
+    faultline()
+        .args([
+            "run",
+            "--sut",
+            "simple-deliv",
+            "--faults",
+            r#"[{"kind":"omission","src":"a","dst":"b","at":1}]"#,
+        ])
+        .arg("--spec")
+        .arg(&spec)
+        .arg("-o")
+        .arg(&trace)
+        .assert()
+        .code(1)
+        .stdout(predicates::str::contains("FAILS: deliv"));
+    let header = std::fs::read_to_string(&trace).expect("trace written");
+    assert!(
+        header
+            .lines()
+            .next()
+            .is_some_and(|line| line.contains(r#""verdict":"bad""#))
+    );
+    faultline()
+        .args(["run", "--sut", "simple-deliv", "--json"])
+        .arg("--spec")
+        .arg(&spec)
+        .assert()
+        .code(0)
+        .stdout(predicates::str::contains(r#""verdict": "holds""#));
+    // A spec that does not parse is bad input.
+    let bad = dir.path().join("bad.ltl");
+    std::fs::write(&bad, "property p: G (\n").expect("written");
+    faultline()
+        .args(["run", "--sut", "simple-deliv", "--spec"])
+        .arg(&bad)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("bad.ltl:"));
+}

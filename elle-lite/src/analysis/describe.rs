@@ -2,8 +2,9 @@
 
 use serde_json::{Value, json};
 
+use super::prepare::{MopView, view};
 use super::versions::INIT;
-use crate::history::{ElemId, History, KeyId, Mop, Op};
+use crate::history::{ElemId, History, KeyId, Op};
 
 /// `{"index": 3, "process": 1, "type": "ok"}`.
 pub(crate) fn op_json(op: &Op) -> Value {
@@ -57,37 +58,39 @@ pub(crate) fn elem_text(history: &History, elem: ElemId) -> String {
 }
 
 /// A micro-op as JSON: `["append", k, v]` / `["r", k, [..] | null]`.
-pub(crate) fn mop_json(history: &History, mop: &Mop) -> Value {
-    match mop {
-        Mop::Append { key, elem } => {
-            json!(["append", key_json(history, *key), elem_json(history, *elem)])
+pub(crate) fn mop_json(history: &History, mop: &MopView<'_>) -> Value {
+    match *mop {
+        MopView::Append { key, elem } => {
+            json!(["append", key_json(history, key), elem_json(history, elem)])
         }
-        Mop::Read { key, value } => json!([
+        MopView::Read { key, value } => json!([
             "r",
-            key_json(history, *key),
-            value.as_ref().map(|l| list_json(history, l))
+            key_json(history, key),
+            value.map(|l| list_json(history, l))
         ]),
     }
 }
 
 /// A micro-op for people: `[append x 1]`, `[r x [1 2]]`.
-pub(crate) fn mop_text(history: &History, mop: &Mop) -> String {
-    match mop {
-        Mop::Append { key, elem } => {
-            format!("[append {} {}]", history.key(*key), history.elem(*elem))
+pub(crate) fn mop_text(history: &History, mop: &MopView<'_>) -> String {
+    match *mop {
+        MopView::Append { key, elem } => {
+            format!("[append {} {}]", history.key(key), history.elem(elem))
         }
-        Mop::Read { key, value } => format!(
+        MopView::Read { key, value } => format!(
             "[r {} {}]",
-            history.key(*key),
-            value
-                .as_ref()
-                .map_or("nil".to_owned(), |l| list_text(history, l))
+            history.key(key),
+            value.map_or("nil".to_owned(), |l| list_text(history, l))
         ),
     }
 }
 
 /// The whole transaction for people.
 pub(crate) fn txn_text(history: &History, op: &Op) -> String {
-    let mops: Vec<String> = op.mops.iter().map(|m| mop_text(history, m)).collect();
+    let mops: Vec<String> = history
+        .mops(op)
+        .iter()
+        .map(|m| mop_text(history, &view(history, m)))
+        .collect();
     format!("[{}]", mops.join(" "))
 }

@@ -9,33 +9,36 @@ use serde_json::{Value, json};
 use super::describe::{
     elem_json, elem_text, key_json, list_json, list_text, mop_json, mop_text, op_json, op_label,
 };
-use super::prepare::Prepared;
+use super::pairs::PairMap;
+use super::prepare::{MopView, Prepared};
 use super::versions::Versions;
-use crate::history::{ElemId, KeyId, Mop, OpType};
+use crate::history::{ElemId, KeyId, OpType};
 use crate::report::Finding;
 
 /// G1a: an ok read contains an element appended by a failed op; one finding per element.
 pub(crate) fn aborted_reads(prepared: &Prepared<'_>) -> Vec<Finding> {
     let history = prepared.history;
-    let mut failed: FxHashMap<(KeyId, ElemId), u32> = FxHashMap::default();
+    let mut failed: PairMap<u32> = PairMap::new(history.elems.len());
+    let mut any_failed = false;
     for &position in &prepared.client {
         let op = prepared.op(position);
         if op.op_type == OpType::Fail {
-            for mop in &op.mops {
-                if let Mop::Append { key, elem } = mop {
-                    failed.insert((*key, *elem), position);
+            for mop in prepared.mops(position) {
+                if let MopView::Append { key, elem } = mop {
+                    failed.insert(key, elem, position);
+                    any_failed = true;
                 }
             }
         }
     }
-    if failed.is_empty() {
+    if !any_failed {
         return Vec::new();
     }
     let mut findings = Vec::new();
     for &position in ok_ops(prepared) {
         let op = prepared.op(position);
-        for mop in &op.mops {
-            let Mop::Read {
+        for mop in prepared.mops(position) {
+            let MopView::Read {
                 key,
                 value: Some(list),
             } = mop
@@ -43,19 +46,19 @@ pub(crate) fn aborted_reads(prepared: &Prepared<'_>) -> Vec<Finding> {
                 continue;
             };
             for elem in list {
-                let Some(&writer) = failed.get(&(*key, *elem)) else {
+                let Some(writer) = failed.get(key, *elem) else {
                     continue;
                 };
                 let writer = prepared.op(writer);
                 findings.push(Finding {
                     detail: json!({
-                        "op": op_json(op), "mop": mop_json(history, mop),
+                        "op": op_json(op), "mop": mop_json(history, &mop),
                         "writer": op_json(writer), "element": elem_json(history, *elem),
                     }),
                     explanation: format!(
                         "{} read key {} = {}, which includes {}, appended by the failed {}",
                         op_label(op),
-                        history.key(*key),
+                        history.key(key),
                         list_text(history, list),
                         elem_text(history, *elem),
                         op_label(writer)
@@ -69,29 +72,32 @@ pub(crate) fn aborted_reads(prepared: &Prepared<'_>) -> Vec<Finding> {
 
 /// G1b: an ok read ends in an element another op later overwrote within its own txn.
 pub(crate) fn intermediate_reads(prepared: &Prepared<'_>) -> Vec<Finding> {
-    let mut intermediate: FxHashMap<(KeyId, ElemId), u32> = FxHashMap::default();
+    let history = prepared.history;
+    let mut intermediate: PairMap<u32> = PairMap::new(history.elems.len());
+    let mut any = false;
+    let mut last: FxHashMap<KeyId, ElemId> = FxHashMap::default();
     for &position in &prepared.client {
-        let mut last: Vec<(KeyId, ElemId)> = Vec::new();
-        for mop in &prepared.op(position).mops {
-            if let Mop::Append { key, elem } = mop {
-                match last.iter_mut().find(|(k, _)| k == key) {
-                    Some(slot) => {
-                        intermediate.insert((*key, slot.1), position);
-                        slot.1 = *elem;
-                    }
-                    None => last.push((*key, *elem)),
-                }
+        if !prepared.touches_a_key_twice(position) {
+            continue;
+        }
+        last.clear();
+        for mop in prepared.mops(position) {
+            if let MopView::Append { key, elem } = mop
+                && let Some(previous) = last.insert(key, elem)
+            {
+                intermediate.insert(key, previous, position);
+                any = true;
             }
         }
     }
-    if intermediate.is_empty() {
+    if !any {
         return Vec::new();
     }
     let mut findings = Vec::new();
     for &position in ok_ops(prepared) {
         let op = prepared.op(position);
-        for mop in &op.mops {
-            let Mop::Read {
+        for mop in prepared.mops(position) {
+            let MopView::Read {
                 key,
                 value: Some(list),
             } = mop
@@ -99,25 +105,24 @@ pub(crate) fn intermediate_reads(prepared: &Prepared<'_>) -> Vec<Finding> {
                 continue;
             };
             let Some(last) = list.last() else { continue };
-            let Some(&writer) = intermediate.get(&(*key, *last)) else {
+            let Some(writer) = intermediate.get(key, *last) else {
                 continue;
             };
             let writer = prepared.op(writer);
-            let history = prepared.history;
             // Reading your own intermediate state is fine.
             if writer.index == op.index {
                 continue;
             }
             findings.push(Finding {
                 detail: json!({
-                    "op": op_json(op), "mop": mop_json(history, mop),
+                    "op": op_json(op), "mop": mop_json(history, &mop),
                     "writer": op_json(writer), "element": elem_json(history, *last),
                 }),
                 explanation: format!(
                     "{} read key {} = {}, ending in {}, which {} overwrote later in the same \
                      transaction (an intermediate state)",
                     op_label(op),
-                    history.key(*key),
+                    history.key(key),
                     list_text(history, list),
                     elem_text(history, *last),
                     op_label(writer)
@@ -129,6 +134,7 @@ pub(crate) fn intermediate_reads(prepared: &Prepared<'_>) -> Vec<Finding> {
 }
 
 /// What a txn expects a key to hold, from its own earlier reads and appends.
+#[derive(Clone)]
 enum Expected {
     /// Exactly this list.
     Known(Vec<ElemId>),
@@ -142,34 +148,41 @@ enum Expected {
 /// At most one finding per op, as Elle.
 pub(crate) fn internal(prepared: &Prepared<'_>) -> Vec<Finding> {
     let mut findings = Vec::new();
+    let mut state: FxHashMap<KeyId, Expected> = FxHashMap::default();
     for &position in ok_ops(prepared) {
-        let op = prepared.op(position);
-        let mut state: FxHashMap<KeyId, Expected> = FxHashMap::default();
-        for mop in &op.mops {
+        // A read can only disagree with an earlier micro-op on its key.
+        if !prepared.touches_a_key_twice(position) {
+            continue;
+        }
+        state.clear();
+        for mop in prepared.mops(position) {
             match mop {
-                Mop::Append { key, elem } => {
-                    let next = match state.remove(key) {
-                        None => Expected::Suffix(vec![*elem]),
-                        Some(Expected::Nil) => Expected::Known(vec![*elem]),
+                MopView::Append { key, elem } => {
+                    let next = match state.remove(&key) {
+                        None => Expected::Suffix(vec![elem]),
+                        Some(Expected::Nil) => Expected::Known(vec![elem]),
                         Some(Expected::Known(mut l)) => {
-                            l.push(*elem);
+                            l.push(elem);
                             Expected::Known(l)
                         }
                         Some(Expected::Suffix(mut s)) => {
-                            s.push(*elem);
+                            s.push(elem);
                             Expected::Suffix(s)
                         }
                     };
-                    state.insert(*key, next);
+                    state.insert(key, next);
                 }
-                Mop::Read { key, value } => {
-                    if let Some(expected) = state.get(key)
-                        && !matches_expected(expected, value.as_deref())
+                MopView::Read { key, value } => {
+                    if let Some(expected) = state.get(&key)
+                        && !matches_expected(expected, value)
                     {
-                        findings.push(internal_finding(prepared, position, mop, expected));
+                        findings.push(internal_finding(prepared, position, &mop, expected));
                         break;
                     }
-                    state.insert(*key, value.clone().map_or(Expected::Nil, Expected::Known));
+                    state.insert(
+                        key,
+                        value.map_or(Expected::Nil, |l| Expected::Known(l.to_vec())),
+                    );
                 }
             }
         }
@@ -191,7 +204,7 @@ fn matches_expected(expected: &Expected, read: Option<&[ElemId]>) -> bool {
 fn internal_finding(
     prepared: &Prepared<'_>,
     position: u32,
-    mop: &Mop,
+    mop: &MopView<'_>,
     expected: &Expected,
 ) -> Finding {
     let history = prepared.history;
@@ -227,30 +240,34 @@ pub(crate) fn future_reads(prepared: &Prepared<'_>) -> Vec<Finding> {
     let history = prepared.history;
     let mut findings = Vec::new();
     for &position in ok_ops(prepared) {
+        if !prepared.touches_a_key_twice(position) {
+            continue;
+        }
         let op = prepared.op(position);
+        let mops: Vec<MopView<'_>> = prepared.mops(position).collect();
         // Transactions are short: scanning earlier micro-ops beats hashing every element.
-        let found = op.mops.iter().enumerate().find_map(|(i, mop)| {
-            let Mop::Append { key, elem } = mop else {
+        let found = mops.iter().enumerate().find_map(|(i, mop)| {
+            let MopView::Append { key, elem } = *mop else {
                 return None;
             };
-            op.mops[..i].iter().find_map(|earlier| match earlier {
-                Mop::Read {
+            mops[..i].iter().find_map(|earlier| match *earlier {
+                MopView::Read {
                     key: k,
                     value: Some(list),
-                } if k == key && list.contains(elem) => Some((earlier, *elem)),
+                } if k == key && list.contains(&elem) => Some((*earlier, elem)),
                 _ => None,
             })
         });
         if let Some((read, elem)) = found {
             findings.push(Finding {
                 detail: json!({
-                    "op": op_json(op), "mop": mop_json(history, read),
+                    "op": op_json(op), "mop": mop_json(history, &read),
                     "element": elem_json(history, elem),
                 }),
                 explanation: format!(
                     "{} performed {}, observing {} before the transaction itself appended it",
                     op_label(op),
-                    mop_text(history, read),
+                    mop_text(history, &read),
                     elem_text(history, elem)
                 ),
             });
@@ -266,8 +283,8 @@ pub(crate) fn duplicates(prepared: &Prepared<'_>, versions: &Versions) -> Vec<Fi
     let mut counts: FxHashMap<ElemId, u32> = FxHashMap::default();
     for &position in &prepared.possible {
         let op = prepared.op(position);
-        for mop in &op.mops {
-            let Mop::Read {
+        for mop in prepared.mops(position) {
+            let MopView::Read {
                 key,
                 value: Some(list),
             } = mop
@@ -275,7 +292,7 @@ pub(crate) fn duplicates(prepared: &Prepared<'_>, versions: &Versions) -> Vec<Fi
                 continue;
             };
             // Version orders hold distinct elements: a prefix of one has no duplicates.
-            if versions.is_prefix(*key, list) {
+            if versions.is_prefix(key, list) {
                 continue;
             }
             counts.clear();
@@ -295,11 +312,11 @@ pub(crate) fn duplicates(prepared: &Prepared<'_>, versions: &Versions) -> Vec<Fi
                 .map(|(e, n)| format!("{e} ({n} times)"))
                 .collect();
             findings.push(Finding {
-                detail: json!({"op": op_json(op), "mop": mop_json(history, mop), "duplicates": dups}),
+                detail: json!({"op": op_json(op), "mop": mop_json(history, &mop), "duplicates": dups}),
                 explanation: format!(
                     "{} read key {} = {}, which contains {}",
                     op_label(op),
-                    history.key(*key),
+                    history.key(key),
                     list_text(history, list),
                     words.join(", ")
                 ),
@@ -313,22 +330,27 @@ pub(crate) fn duplicates(prepared: &Prepared<'_>, versions: &Versions) -> Vec<Fi
 pub(crate) fn lost_updates(prepared: &Prepared<'_>) -> Vec<Finding> {
     let history = prepared.history;
     let mut groups: FxHashMap<(KeyId, Option<&[ElemId]>), Vec<u32>> = FxHashMap::default();
+    let mut reads: FxHashMap<KeyId, Option<&[ElemId]>> = FxHashMap::default();
+    let mut writes: FxHashSet<KeyId> = FxHashSet::default();
     for &position in ok_ops(prepared) {
-        let op = prepared.op(position);
-        let mut reads: FxHashMap<KeyId, Option<&[ElemId]>> = FxHashMap::default();
-        let mut writes: FxHashSet<KeyId> = FxHashSet::default();
-        for mop in &op.mops {
+        // Only a read followed by an append of the same key counts.
+        if !prepared.touches_a_key_twice(position) {
+            continue;
+        }
+        reads.clear();
+        writes.clear();
+        for mop in prepared.mops(position) {
             match mop {
-                Mop::Append { key, .. } => {
-                    if !writes.contains(key)
-                        && let Some(read) = reads.get(key)
+                MopView::Append { key, .. } => {
+                    if !writes.contains(&key)
+                        && let Some(read) = reads.get(&key)
                     {
-                        groups.entry((*key, *read)).or_default().push(position);
-                        writes.insert(*key);
+                        groups.entry((key, *read)).or_default().push(position);
+                        writes.insert(key);
                     }
                 }
-                Mop::Read { key, value } => {
-                    reads.entry(*key).or_insert(value.as_deref());
+                MopView::Read { key, value } => {
+                    reads.entry(key).or_insert(value);
                 }
             }
         }

@@ -1,13 +1,13 @@
 //! dirty-update (a committed append follows a failed one in a key's version order) and
 //! elle-lite's garbage-read (a read of an element nobody appended, where Elle crashes).
 
-use rustc_hash::{FxHashMap, FxHashSet};
 use serde_json::{Value, json};
 
 use super::describe::{
     elem_json, elem_text, key_json, list_json, list_text, mop_json, op_json, op_label,
 };
-use super::prepare::Prepared;
+use super::pairs::PairMap;
+use super::prepare::{MopView, Prepared};
 use super::versions::{Versions, orders_of};
 use crate::history::{ElemId, KeyId, Mop, OpType};
 use crate::report::Finding;
@@ -18,34 +18,39 @@ pub(crate) fn dirty_updates(prepared: &Prepared<'_>) -> Vec<Finding> {
     // Every case starts at a failed append: without one there is nothing to find.
     let failed_append = prepared.client.iter().any(|&p| {
         let op = prepared.op(p);
-        op.op_type == OpType::Fail && op.mops.iter().any(|m| matches!(m, Mop::Append { .. }))
+        op.op_type == OpType::Fail
+            && history
+                .mops(op)
+                .iter()
+                .any(|m| matches!(m, Mop::Append { .. }))
     });
     if !failed_append {
         return Vec::new();
     }
     let (orders, _) = orders_of(prepared, &prepared.client);
-    let mut writer: FxHashMap<(KeyId, ElemId), u32> = FxHashMap::default();
+    let mut writer: PairMap<u32> = PairMap::new(history.elems.len());
     for &position in &prepared.client {
         let op = prepared.op(position);
         if op.op_type == OpType::Invoke {
             continue;
         }
-        for mop in &op.mops {
-            if let Mop::Append { key, elem } = mop {
-                writer.insert((*key, *elem), position);
+        for mop in prepared.mops(position) {
+            if let MopView::Append { key, elem } = mop {
+                writer.insert(key, elem, position);
             }
         }
     }
-    let mut keys: Vec<&KeyId> = orders.keys().collect();
-    keys.sort_unstable_by_key(|k| history.key(**k));
+    let mut keys: Vec<(KeyId, &[ElemId])> = orders.iter().collect();
+    keys.sort_by_key(|(k, _)| history.key(*k));
     let mut findings = Vec::new();
-    for key in keys {
+    for (key, order) in keys {
+        let key = &key;
         // `None` stands for the initial state, which counts as committed.
         let mut t1: Option<u32> = None;
         let mut values: Vec<ElemId> = Vec::new();
-        for &elem in &orders[key].order {
+        for &elem in order {
             // Garbage elements have no writer; garbage-read reports them.
-            let Some(&t2) = writer.get(&(*key, elem)) else {
+            let Some(t2) = writer.get(*key, elem) else {
                 continue;
             };
             let t1_type = t1.map_or(OpType::Ok, |t| prepared.op(t).op_type);
@@ -100,51 +105,47 @@ fn dirty_finding(
 /// finding per (key, element): its first reader.
 pub(crate) fn garbage_reads(prepared: &Prepared<'_>, versions: &Versions) -> Vec<Finding> {
     let history = prepared.history;
-    let mut appended: FxHashSet<(KeyId, ElemId)> = FxHashSet::default();
+    let mut appended: PairMap<bool> = PairMap::new(history.elems.len());
     for &position in &prepared.client {
-        for mop in &prepared.op(position).mops {
-            if let Mop::Append { key, elem } = mop {
-                appended.insert((*key, *elem));
+        for mop in prepared.mops(position) {
+            if let MopView::Append { key, elem } = mop {
+                appended.insert(key, elem, true);
             }
         }
     }
     // How much of each key's version order is made of appended elements.
-    let clean_prefix: FxHashMap<KeyId, usize> = versions
-        .orders
-        .iter()
-        .map(|(key, order)| {
-            let clean = order
-                .order
-                .iter()
-                .take_while(|e| appended.contains(&(*key, **e)))
-                .count();
-            (*key, clean)
-        })
-        .collect();
-    let mut reported: FxHashSet<(KeyId, ElemId)> = FxHashSet::default();
+    let mut clean_prefix: Vec<usize> = vec![0; history.keys.len()];
+    for (key, order) in versions.orders.iter() {
+        clean_prefix[key as usize] = order
+            .iter()
+            .take_while(|e| appended.contains(key, **e))
+            .count();
+    }
+    let mut reported: PairMap<bool> = PairMap::new(history.elems.len());
     let mut findings = Vec::new();
     for &position in &prepared.possible {
         let op = prepared.op(position);
-        for mop in &op.mops {
-            let Mop::Read {
+        for mop in prepared.mops(position) {
+            let MopView::Read {
                 key,
                 value: Some(list),
             } = mop
             else {
                 continue;
             };
-            if list.len() <= clean_prefix.get(key).copied().unwrap_or(0)
-                && versions.is_prefix(*key, list)
+            if list.len() <= clean_prefix.get(key as usize).copied().unwrap_or(0)
+                && versions.is_prefix(key, list)
             {
                 continue;
             }
+            let key = &key;
             for &elem in list {
-                if appended.contains(&(*key, elem)) || !reported.insert((*key, elem)) {
+                if appended.contains(*key, elem) || !reported.insert_new(*key, elem, true) {
                     continue;
                 }
                 findings.push(Finding {
                     detail: json!({
-                        "op": op_json(op), "mop": mop_json(history, mop),
+                        "op": op_json(op), "mop": mop_json(history, &mop),
                         "key": key_json(history, *key), "element": elem_json(history, elem),
                     }),
                     explanation: format!(

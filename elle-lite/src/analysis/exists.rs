@@ -4,11 +4,9 @@
 
 use std::collections::BTreeSet;
 
-use petgraph::Directed;
-use petgraph::graph::{Graph, NodeIndex};
 use serde_json::json;
 
-use super::graph::{DepGraph, components, rel, sccs_of};
+use super::graph::{DepGraph, SccScratch, components, rel, sccs_of};
 use super::prepare::Prepared;
 use crate::models;
 use crate::report::Finding;
@@ -100,6 +98,7 @@ pub(crate) fn cycle_exists_cases(
     prepared: &Prepared<'_>,
     graph: &DepGraph,
     scc: &[u32],
+    scratch: &mut SccScratch,
 ) -> Vec<CycleExists> {
     let mut cases = Vec::new();
     let mut redundant: BTreeSet<&'static str> = BTreeSet::new();
@@ -108,8 +107,8 @@ pub(crate) fn cycle_exists_cases(
             continue;
         }
         let found = match subgraph {
-            Subgraph::Union(bits) => components(graph, scc, |r| r & bits != 0),
-            Subgraph::Extension(a, b) => extension_components(graph, scc, a, b),
+            Subgraph::Union(bits) => components(graph, scc, |r| r & bits != 0, scratch),
+            Subgraph::Extension(a, b) => extension_components(graph, scc, a, b, scratch),
         };
         let Some(smallest) = found.iter().min_by_key(|c| c.len()) else {
             continue;
@@ -142,27 +141,42 @@ pub(crate) fn cycle_exists_cases(
 
 /// SCCs of the sequential extension `A ∪ A;B` as a two-layer product graph: layer 0 is "last
 /// edge was A (or start)", layer 1 "last edge was B". Returned as original vertices.
-fn extension_components(graph: &DepGraph, scc: &[u32], a: u8, b: u8) -> Vec<Vec<u32>> {
-    let n = scc.len();
-    let local = |v: u32| scc.binary_search(&v).ok();
-    let mut g: Graph<(), (), Directed, u32> = Graph::with_capacity(2 * n, 4 * n);
-    for _ in 0..2 * n {
-        g.add_node(());
-    }
-    for (i, &v) in scc.iter().enumerate() {
+fn extension_components(
+    graph: &DepGraph,
+    scc: &[u32],
+    a: u8,
+    b: u8,
+    scratch: &mut SccScratch,
+) -> Vec<Vec<u32>> {
+    let n = scc.len() as u32;
+    let local = |v: u32| scc.binary_search(&v).ok().map(|j| j as u32);
+    let g = &mut scratch.graph;
+    g.clear();
+    // Layer 0 (i) takes A edges to layer 0 and B edges to layer 1; layer 1 (n + i) only A.
+    for &v in scc {
         for (w, rels) in graph.out(v) {
             let Some(j) = local(w) else { continue };
             if rels & a != 0 {
-                g.add_edge(NodeIndex::new(i), NodeIndex::new(j), ());
-                g.add_edge(NodeIndex::new(n + i), NodeIndex::new(j), ());
+                g.push_target(j);
             }
             if rels & b != 0 {
-                g.add_edge(NodeIndex::new(i), NodeIndex::new(n + j), ());
+                g.push_target(n + j);
             }
         }
+        g.end_vertex();
+    }
+    for &v in scc {
+        for (w, rels) in graph.out(v) {
+            if rels & a != 0
+                && let Some(j) = local(w)
+            {
+                g.push_target(j);
+            }
+        }
+        g.end_vertex();
     }
     let doubled: Vec<u32> = scc.iter().chain(scc.iter()).copied().collect();
-    sccs_of(&g, &doubled)
+    sccs_of(&mut scratch.tarjan, &scratch.graph, &doubled)
         .into_iter()
         .map(|mut c| {
             c.dedup();

@@ -5,9 +5,9 @@ use serde_json::{Value, json};
 
 use super::describe::{elem_json, elem_text, key_json, op_json, op_label, txn_text};
 use super::graph::{DepGraph, rel};
-use super::prepare::Prepared;
+use super::prepare::{MopView, Prepared};
 use super::versions::{INIT, Versions};
-use crate::history::{ElemId, KeyId, Mop};
+use crate::history::{ElemId, KeyId};
 use crate::report::Finding;
 
 /// Why `a` precedes `b`.
@@ -55,42 +55,37 @@ pub(crate) fn explain_pair(
     a: u32,
     b: u32,
 ) -> Option<Step> {
-    let b_op = prepared.op(b);
-    for mop in &b_op.mops {
-        if let Mop::Append { key, elem } = mop {
-            let previous = versions.predecessor(*key, *elem);
-            if previous != INIT && versions.writer.get(&(*key, previous)) == Some(&a) {
+    for mop in prepared.mops(b) {
+        if let MopView::Append { key, elem } = mop {
+            let previous = versions.predecessor(key, elem);
+            if previous != INIT && versions.writer(key, previous) == Some(a) {
                 return Some(Step::Ww {
-                    key: *key,
+                    key,
                     value: previous,
-                    next: *elem,
+                    next: elem,
                 });
             }
         }
     }
-    for mop in &b_op.mops {
-        if let Mop::Read {
+    for mop in prepared.mops(b) {
+        if let MopView::Read {
             key,
             value: Some(list),
         } = mop
-            && let Some(last) = list.last()
-            && versions.writer.get(&(*key, *last)) == Some(&a)
+            && let Some(&last) = list.last()
+            && versions.writer(key, last) == Some(a)
         {
-            return Some(Step::Wr {
-                key: *key,
-                value: *last,
-            });
+            return Some(Step::Wr { key, value: last });
         }
     }
-    for mop in &b_op.mops {
-        if let Mop::Append { key, elem } = mop {
-            let previous = versions.predecessor(*key, *elem);
-            let readers = versions.readers.get(&(*key, previous));
-            if readers.is_some_and(|r| r.contains(&a)) {
+    for mop in prepared.mops(b) {
+        if let MopView::Append { key, elem } = mop {
+            let previous = versions.predecessor(key, elem);
+            if versions.readers(key, previous).contains(&a) {
                 return Some(Step::Rw {
-                    key: *key,
+                    key,
                     value: previous,
-                    next: *elem,
+                    next: elem,
                 });
             }
         }
@@ -271,15 +266,11 @@ fn step_text(
 fn read_text(prepared: &Prepared<'_>, op: u32, key: KeyId) -> String {
     let history = prepared.history;
     prepared
-        .op(op)
-        .mops
-        .iter()
+        .mops(op)
         .find_map(|m| match m {
-            Mop::Read { key: k, value } if *k == key => Some(
-                value
-                    .as_ref()
-                    .map_or("nil".to_owned(), |l| super::describe::list_text(history, l)),
-            ),
+            MopView::Read { key: k, value } if k == key => {
+                Some(value.map_or("nil".to_owned(), |l| super::describe::list_text(history, l)))
+            }
             _ => None,
         })
         .unwrap_or_else(|| "?".to_owned())

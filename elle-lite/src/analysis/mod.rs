@@ -7,7 +7,9 @@ mod dirty;
 mod exists;
 mod explain;
 mod graph;
+mod pairs;
 mod prepare;
+mod scc;
 mod search;
 mod versions;
 
@@ -16,7 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::json;
 
 use self::describe::{key_json, list_json, list_text};
-use self::graph::{Extras, components};
+use self::graph::{Extras, all_components};
 use self::prepare::Prepared;
 use crate::error::Error;
 use crate::history::History;
@@ -139,7 +141,7 @@ fn cycle_anomalies(
             });
     }
     let mut scratch = search::Scratch::default();
-    for scc in components(&graph, &prepared.possible, |_| true) {
+    for scc in all_components(&graph, &mut scratch.scc) {
         let result = search::search_scc(prepared, versions, &graph, &scc, budget, &mut scratch);
         for (kind, findings) in result.by_type {
             found.entry(kind).or_default().extend(findings);

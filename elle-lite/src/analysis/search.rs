@@ -3,12 +3,13 @@
 //! budget (not wall time) bounds the work, so results are deterministic.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
 
 use serde_json::json;
 
 use super::exists::cycle_exists_cases;
 use super::explain::{cycle_finding, explain_cycle};
-use super::graph::{DepGraph, components, rel};
+use super::graph::{DepGraph, SccScratch, components, rel};
 use super::prepare::Prepared;
 use super::versions::Versions;
 use crate::models;
@@ -93,33 +94,21 @@ pub(crate) fn search_scc(
     scratch: &mut Scratch,
 ) -> SccFindings {
     let mut by_type: BTreeMap<String, Vec<Finding>> = BTreeMap::new();
-    let exists = cycle_exists_cases(prepared, graph, scc);
-    let impossible_models = models::models_implying(exists.iter().map(|c| c.model));
-    let possible: Vec<&'static str> = [
-        "PL-1",
-        "PL-2",
-        "PL-SI",
-        "PL-3",
-        "strong-session-PL-1",
-        "strong-session-PL-2",
-        "strong-session-snapshot-isolation",
-        "strong-session-serializable",
-        "strong-PL-1",
-        "strong-PL-2",
-        "strong-snapshot-isolation",
-        "PL-SS",
-    ]
-    .into_iter()
-    .filter(|m| !impossible_models.contains(m))
-    .collect();
-    let cannot_exist = models::anomalies_prohibited_by(&possible);
+    let exists = cycle_exists_cases(prepared, graph, scc, &mut scratch.scc);
+    // Which anomalies cannot exist depends only on the models ruled out: the model DAG walk
+    // is cached per distinct set, as thousands of SCCs share a handful of sets.
+    let ruled_out: Vec<&'static str> = exists.iter().map(|c| c.model).collect();
+    let cannot_exist = scratch.cannot_exist(ruled_out);
     for case in exists {
         by_type.entry(case.kind).or_default().push(case.finding);
     }
     let mut redundant: BTreeSet<&'static str> = BTreeSet::new();
     let mut searched: Vec<String> = Vec::new();
     let mut steps_left = budget;
-    for spec in specs() {
+    if scratch.specs.is_empty() {
+        scratch.specs = specs();
+    }
+    for spec in scratch.specs.clone() {
         if cannot_exist.contains(spec.name.as_str()) || redundant.contains(spec.name.as_str()) {
             continue;
         }
@@ -135,7 +124,7 @@ pub(crate) fn search_scc(
         ) {
             Search::Found(kind, finding) => {
                 by_type.entry(kind).or_default().push(finding);
-                redundant.extend(models::implied_anomalies([spec.name.as_str()]));
+                redundant.extend(scratch.implied(&spec.name).iter().copied());
             }
             Search::NotFound => {}
             Search::OutOfBudget => {
@@ -212,9 +201,14 @@ enum Search {
     OutOfBudget,
 }
 
-/// Reusable per-search arrays, indexed by op position × path state, reset by generation.
+/// Reusable per-search arrays, indexed by op position × path state, reset by generation, and
+/// the model-DAG answers every SCC asks again.
 #[derive(Default)]
 pub(crate) struct Scratch {
+    pub(crate) scc: SccScratch,
+    specs: Vec<Spec>,
+    cannot_exist: Vec<(Vec<&'static str>, Rc<BTreeSet<&'static str>>)>,
+    implied: BTreeMap<String, Rc<BTreeSet<&'static str>>>,
     in_scc: Vec<u32>,
     scc_stamp: u32,
     seen: Vec<u32>,
@@ -226,6 +220,44 @@ const STATES: usize = 32;
 const NO_PARENT: u32 = u32::MAX;
 
 impl Scratch {
+    /// Anomalies no cycle of an SCC can be, given the models its cycle-existence proofs
+    /// ruled out.
+    fn cannot_exist(&mut self, ruled_out: Vec<&'static str>) -> Rc<BTreeSet<&'static str>> {
+        if let Some((_, known)) = self.cannot_exist.iter().find(|(k, _)| *k == ruled_out) {
+            return Rc::clone(known);
+        }
+        let impossible_models = models::models_implying(ruled_out.iter().copied());
+        let possible: Vec<&'static str> = [
+            "PL-1",
+            "PL-2",
+            "PL-SI",
+            "PL-3",
+            "strong-session-PL-1",
+            "strong-session-PL-2",
+            "strong-session-snapshot-isolation",
+            "strong-session-serializable",
+            "strong-PL-1",
+            "strong-PL-2",
+            "strong-snapshot-isolation",
+            "PL-SS",
+        ]
+        .into_iter()
+        .filter(|m| !impossible_models.contains(m))
+        .collect();
+        let answer = Rc::new(models::anomalies_prohibited_by(&possible));
+        self.cannot_exist.push((ruled_out, Rc::clone(&answer)));
+        answer
+    }
+
+    /// The anomalies a cycle of type `name` implies.
+    fn implied(&mut self, name: &str) -> Rc<BTreeSet<&'static str>> {
+        let entry = self
+            .implied
+            .entry(name.to_owned())
+            .or_insert_with(|| Rc::new(models::implied_anomalies([name])));
+        Rc::clone(entry)
+    }
+
     fn enter(&mut self, vertex_count: usize, scc: &[u32]) {
         if self.in_scc.len() < vertex_count {
             self.in_scc.resize(vertex_count, 0);
@@ -273,7 +305,7 @@ fn find_cycle(
     let mask = spec.legal | if spec.rw == RwMode::None { 0 } else { rel::RW };
     let charge = graph.edge_count().min(scc.len() * 4) as u64;
     *steps_left = steps_left.saturating_sub(charge);
-    for part in components(graph, scc, |r| r & mask != 0) {
+    for part in components(graph, scc, |r| r & mask != 0, &mut scratch.scc) {
         scratch.enter(graph.vertex_count(), &part);
         for &a in &part {
             for (b, rels) in graph.out(a) {

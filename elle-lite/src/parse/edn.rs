@@ -12,7 +12,7 @@ use nom::sequence::{delimited, pair, preceded};
 use nom::{IResult, Parser};
 
 use super::LineIndex;
-use super::ops::{OpFields, RawAtom, RawMop, finish_op};
+use super::ops::{OpFields, RawAtom, RawMop, RawMops, finish_op};
 use crate::error::Error;
 use crate::history::History;
 
@@ -231,7 +231,7 @@ fn edn_map(input: &str) -> IResult<&str, Edn<'_>> {
     .parse(input)
 }
 
-fn fields_of<'a>(form: &'a Edn<'a>, line: u64, position: usize) -> Result<OpFields<'a>, Error> {
+fn fields_of<'a>(form: &'a Edn<'a>, line: u64, position: usize) -> Result<OpFields<'a, 'a>, Error> {
     let field_error = |field: &'static str, message: String| Error::Field {
         line,
         op: position,
@@ -284,6 +284,7 @@ fn fields_of<'a>(form: &'a Edn<'a>, line: u64, position: usize) -> Result<OpFiel
             mops.iter()
                 .map(mop_of)
                 .collect::<Result<Vec<_>, String>>()
+                .map(RawMops::Nested)
                 .map_err(|m| field_error("value", m)),
         ),
         Some(other) => Some(Err(field_error(

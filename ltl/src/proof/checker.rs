@@ -203,7 +203,7 @@ impl Checker<'_> {
                 Ok(self.sat(left, f, at, env)? | self.sat(right, g, at, env)?)
             }
             (Sat::OrLeft { left }, Formula::Or(f, _)) => self.sat(left, f, at, env),
-            (Sat::OrRight { right }, Formula::Or(_, g)) => self.sat(right, g, at, env),
+            (Sat::OrRight { right, .. }, Formula::Or(_, g)) => self.sat(right, g, at, env),
             (Sat::ImpliesVacuous { premise }, Formula::Implies(f, _)) => {
                 self.viol(premise, f, at, env)
             }

@@ -88,8 +88,9 @@ impl Evaluation<'_> {
             Op::Or(a, b) if self.value(*a, at) => Sat::OrLeft {
                 left: self.sat_box(*a, at),
             },
-            Op::Or(_, b) => Sat::OrRight {
+            Op::Or(a, b) => Sat::OrRight {
                 right: self.sat_box(*b, at),
+                left_sub: *a,
             },
             Op::Implies(a, _) if !self.value(*a, at) => Sat::ImpliesVacuous {
                 premise: self.viol_box(*a, at),

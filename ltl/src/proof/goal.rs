@@ -1,9 +1,22 @@
 //! The events a holding property rests on, for LDFI: the goal of a good run.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 use super::{Proof, Sat};
-use crate::eval::Evaluation;
+use crate::eval::{Evaluation, Op};
+use crate::syntax::Atom;
+
+/// One event a holding property rests on.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct GoalEvent {
+    /// The event index from which the atom has held.
+    pub event: u64,
+    /// The node whose crash would make the property hold without this event: the atom sits in
+    /// the right disjunct of `crashed(n) || …` or `O crashed(n) || …` (for example the
+    /// delivery specs' `O crashed(m) || "hello" in @m'.log`). LDFI then does not count crashing
+    /// that node as breaking this part of the outcome.
+    pub exempt_if_crashed: Option<String>,
+}
 
 impl Evaluation<'_> {
     /// The events a holding verdict at event 0 rests on, ascending: for every atom that holds
@@ -13,32 +26,80 @@ impl Evaluation<'_> {
     /// For `"hello" in @b'.log` read at the last event, that is the event that put `"hello"`
     /// into b's log (a `deliver` at b, or the broadcaster's own event). For the delivery specs
     /// in `specs/` these are the events where each node first logged the payload, which is the
-    /// good outcome whose lineage LDFI tries to break. Empty when the property fails.
+    /// good outcome whose lineage LDFI tries to break. `crashed(n)` atoms are left out: they
+    /// hold because of an injected fault, not because of the system. Empty when the property
+    /// fails.
     ///
     /// # Complexity
     ///
     /// Proportional to the expanded proof: O(n · |φ|) for an outer `G`.
     pub fn goal_events(&self) -> Vec<u64> {
-        let mut events = BTreeSet::new();
+        let mut events: Vec<u64> = self.goal().into_iter().map(|goal| goal.event).collect();
+        events.dedup();
+        events
+    }
+
+    /// [`Evaluation::goal_events`] with, for each event, the node whose crash exempts it (see
+    /// [`GoalEvent`]). An event needed both with and without an exemption is reported once,
+    /// without one.
+    pub fn goal(&self) -> Vec<GoalEvent> {
+        let mut events: BTreeMap<usize, Option<String>> = BTreeMap::new();
         if let Proof::Holds(sat) = self.proof(0) {
-            self.collect_sat(&sat, &mut events);
+            self.collect_sat(&sat, None, &mut events);
         }
-        events.into_iter().map(|event| event as u64).collect()
+        events
+            .into_iter()
+            .map(|(event, exempt_if_crashed)| GoalEvent {
+                event: event as u64,
+                exempt_if_crashed,
+            })
+            .collect()
     }
 
-    fn collect_proof(&self, proof: &Proof, events: &mut BTreeSet<usize>) {
+    fn collect_proof(
+        &self,
+        proof: &Proof,
+        exempt: Option<&str>,
+        events: &mut BTreeMap<usize, Option<String>>,
+    ) {
         if let Proof::Holds(sat) = proof {
-            self.collect_sat(sat, events);
+            self.collect_sat(sat, exempt, events);
         }
     }
 
-    fn collect_range(&self, range: &super::Range, events: &mut BTreeSet<usize>) {
+    fn collect_range(
+        &self,
+        range: &super::Range,
+        exempt: Option<&str>,
+        events: &mut BTreeMap<usize, Option<String>>,
+    ) {
         for proof in self.expand(range) {
-            self.collect_proof(&proof, events);
+            self.collect_proof(&proof, exempt, events);
         }
     }
 
-    fn collect_sat(&self, sat: &Sat, events: &mut BTreeSet<usize>) {
+    /// The node `n` when subformula `id` is `crashed(n)` or `O crashed(n)`.
+    fn crash_disjunct(&self, id: u32) -> Option<&str> {
+        let atom = match self.op(id) {
+            Op::Atom(index) => *index,
+            Op::Once(inner) => match self.op(*inner) {
+                Op::Atom(index) => *index,
+                _ => return None,
+            },
+            _ => return None,
+        };
+        match &self.compiled.atoms[atom] {
+            Atom::Crashed(node) => Some(node.0.as_str()),
+            _ => None,
+        }
+    }
+
+    fn collect_sat(
+        &self,
+        sat: &Sat,
+        exempt: Option<&str>,
+        events: &mut BTreeMap<usize, Option<String>>,
+    ) {
         match sat {
             Sat::Atom(atom) => {
                 let index = self
@@ -46,10 +107,21 @@ impl Evaluation<'_> {
                     .atoms
                     .iter()
                     .position(|candidate| candidate.to_string() == atom.atom);
+                // `crashed(n)` holds because a fault was injected, not because of anything the
+                // system did: there is no lineage to break behind it.
+                if index.is_some_and(|index| matches!(self.compiled.atoms[index], Atom::Crashed(_)))
+                {
+                    return;
+                }
                 let since = index
                     .and_then(|index| self.atom_bits[index].prev(atom.at, false))
                     .map_or(0, |broken| broken + 1);
-                events.insert(since);
+                let exempt = exempt.map(str::to_string);
+                // Needed without an exemption anywhere ⇒ needed without one.
+                let entry = events.entry(since).or_insert_with(|| exempt.clone());
+                if exempt.is_none() {
+                    *entry = None;
+                }
             }
             Sat::True { .. }
             | Sat::Last { .. }
@@ -59,11 +131,14 @@ impl Evaluation<'_> {
             | Sat::ImpliesVacuous { .. }
             | Sat::IffNeither { .. } => {}
             Sat::And { left, right } | Sat::IffBoth { left, right } => {
-                self.collect_sat(left, events);
-                self.collect_sat(right, events);
+                self.collect_sat(left, exempt, events);
+                self.collect_sat(right, exempt, events);
+            }
+            Sat::OrRight { right, left_sub } => {
+                let exempt = self.crash_disjunct(*left_sub).or(exempt);
+                self.collect_sat(right, exempt, events);
             }
             Sat::OrLeft { left: sub }
-            | Sat::OrRight { right: sub }
             | Sat::ImpliesThen { conclusion: sub }
             | Sat::Next { sub, .. }
             | Sat::WeakNext { sub, .. }
@@ -74,21 +149,21 @@ impl Evaluation<'_> {
             | Sat::EventuallyWithin { sub, .. }
             | Sat::OnceWithin { sub, .. }
             | Sat::Exists { sub, .. }
-            | Sat::Label { sub, .. } => self.collect_sat(sub, events),
+            | Sat::Label { sub, .. } => self.collect_sat(sub, exempt, events),
             Sat::Always { held, .. }
             | Sat::WeakUntilForever { held, .. }
             | Sat::ReleaseForever { held, .. }
             | Sat::Historically { held, .. }
-            | Sat::AlwaysWithin { held, .. } => self.collect_range(held, events),
+            | Sat::AlwaysWithin { held, .. } => self.collect_range(held, exempt, events),
             Sat::Until { sub, held, .. }
             | Sat::ReleaseBy { sub, held, .. }
             | Sat::Since { sub, held, .. } => {
-                self.collect_sat(sub, events);
-                self.collect_range(held, events);
+                self.collect_sat(sub, exempt, events);
+                self.collect_range(held, exempt, events);
             }
             Sat::Forall { cases, .. } => {
                 for case in cases {
-                    self.collect_sat(&case.proof, events);
+                    self.collect_sat(&case.proof, exempt, events);
                 }
             }
         }

@@ -12,6 +12,7 @@ mod extract;
 mod goal;
 
 pub use checker::{ProofError, check_proof};
+pub use goal::GoalEvent;
 
 use serde::Serialize;
 
@@ -96,6 +97,9 @@ pub enum Sat {
     },
     OrRight {
         right: Box<Sat>,
+        /// The compiled left disjunct (it fails here), for goal extraction.
+        #[serde(skip)]
+        left_sub: u32,
     },
     ImpliesVacuous {
         premise: Box<Viol>,

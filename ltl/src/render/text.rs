@@ -138,7 +138,7 @@ impl Writer<'_, '_> {
                 self.viol(left, d);
                 self.viol(right, d);
             }
-            Sat::OrLeft { left: sub } | Sat::OrRight { right: sub } => self.sat(sub, d),
+            Sat::OrLeft { left: sub } | Sat::OrRight { right: sub, .. } => self.sat(sub, d),
             Sat::ImpliesVacuous { premise } => {
                 self.line(d, "holds vacuously, the premise fails:");
                 self.viol(premise, d + 1);

@@ -1,0 +1,220 @@
+//! An LTL spec as an LDFI oracle: `faultline explore --spec FILE`.
+//!
+//! A run is good when every property of the spec holds, bad when one fails. The good outcome's
+//! goal is what the proofs rest on: the events from which each atom of the holding proof has
+//! held (`Evaluation::goal_events`), lifted to the facts derived there so that LDFI sees every
+//! derivation of the same fact as an alternative support. A spec that holds with no such event
+//! (for example `pre -> post` with `pre` false) holds vacuously: LDFI has nothing to break. An
+//! atom read in the right disjunct of `O crashed(n) || …` is exempt when n crashes (the proof
+//! says so): LDFI then does not try to break it by crashing n.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use anyhow::Context as _;
+use faultline_ldfi::{Judgement, Oracle, Outcome};
+use faultline_ltl::{PropertyVerdict, Spec, TraceModel, check_spec, parse_spec};
+use faultline_trace::{EventKind, NodeId, Trace};
+
+/// A parsed spec file, judging runs.
+pub struct SpecOracle {
+    spec: Spec,
+    file: String,
+}
+
+impl SpecOracle {
+    /// Reads and parses `path` (errors name the file, line and column).
+    pub fn load(path: &Path) -> anyhow::Result<SpecOracle> {
+        let file = path.display().to_string();
+        let source = std::fs::read_to_string(path)
+            .with_context(|| format!("{file}: cannot read the spec"))?;
+        let spec = parse_spec(&source, &file)?;
+        Ok(SpecOracle { spec, file })
+    }
+
+    /// The spec file's name, as given.
+    pub fn file(&self) -> &str {
+        &self.file
+    }
+
+    /// Every property's verdict on `trace`, in file order.
+    pub fn verdicts(&self, trace: &Trace) -> Result<Vec<PropertyVerdict>, String> {
+        let model = TraceModel::new(trace).map_err(|err| format!("{}: {err}", self.file))?;
+        check_spec(&self.spec, &model).map_err(|err| format!("{}: {err}", self.file))
+    }
+}
+
+impl Oracle for SpecOracle {
+    type Error = String;
+
+    fn judge(&self, trace: &Trace) -> Result<Judgement, String> {
+        let verdicts = self.verdicts(trace)?;
+        if verdicts.iter().any(|verdict| !verdict.holds) {
+            return Ok(Judgement {
+                outcome: Outcome::Bad,
+                goal: Vec::new(),
+                exempt_if_crashed: BTreeMap::new(),
+            });
+        }
+        // Event → the node whose crash exempts it; needed unconditionally by any property wins.
+        let mut witnesses: BTreeMap<u64, Option<NodeId>> = BTreeMap::new();
+        for goal in verdicts.iter().flat_map(|verdict| &verdict.goal) {
+            let entry = witnesses
+                .entry(goal.event)
+                .or_insert_with(|| goal.exempt_if_crashed.clone());
+            if goal.exempt_if_crashed.is_none() {
+                *entry = None;
+            }
+        }
+        let goal = lift_to_facts(trace, &witnesses);
+        let outcome = if goal.is_empty() {
+            Outcome::Vacuous
+        } else {
+            Outcome::Good
+        };
+        let exempt_if_crashed = goal
+            .iter()
+            .filter_map(|(&event, exempt)| Some((event, exempt.clone()?)))
+            .collect();
+        Ok(Judgement {
+            outcome,
+            goal: goal.into_keys().collect(),
+            exempt_if_crashed,
+        })
+    }
+}
+
+/// Replaces each witness event by the facts it derived at its node (a fact has alternative
+/// derivations; an event has none), keeping events that derived nothing. A fact is named by its
+/// *last* derivation in the run, so that every earlier one counts as an alternative support; it
+/// keeps its witness's crash exemption.
+fn lift_to_facts(
+    trace: &Trace,
+    witnesses: &BTreeMap<u64, Option<NodeId>>,
+) -> BTreeMap<u64, Option<NodeId>> {
+    let mut facts: BTreeMap<(&str, String), Option<NodeId>> = BTreeMap::new();
+    let mut lifted: BTreeSet<u64> = BTreeSet::new();
+    let mut last_derivation: BTreeMap<(&str, String), u64> = BTreeMap::new();
+    for event in trace
+        .events
+        .iter()
+        .filter(|event| event.kind == EventKind::Derive)
+    {
+        let (Some(node), Some(fact)) = (event.actor(), &event.fact) else {
+            continue;
+        };
+        let key = (node.as_str(), fact.to_string());
+        last_derivation.insert(key.clone(), event.id);
+        for parent in &event.parents {
+            let Some(exempt) = witnesses.get(parent) else {
+                continue;
+            };
+            if trace.event(*parent).and_then(|witness| witness.actor()) != Some(node) {
+                continue;
+            }
+            lifted.insert(*parent);
+            let entry = facts.entry(key.clone()).or_insert_with(|| exempt.clone());
+            if exempt.is_none() {
+                *entry = None;
+            }
+        }
+    }
+    let mut goal: BTreeMap<u64, Option<NodeId>> = facts
+        .into_iter()
+        .map(|(key, exempt)| (last_derivation[&key], exempt))
+        .collect();
+    for (event, exempt) in witnesses {
+        if !lifted.contains(event) {
+            goal.insert(*event, exempt.clone());
+        }
+    }
+    goal
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use faultline_harness::{RunConfig, sut};
+    use faultline_trace::Fault;
+
+    fn oracle(name: &str) -> SpecOracle {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("specs")
+            .join(format!("{name}.ltl"));
+        SpecOracle::load(&path).expect("the shipped spec parses")
+    }
+
+    fn run(name: &str, faults: Vec<Fault>) -> Trace {
+        let sut = sut(name).expect("built-in SUT");
+        let config = RunConfig {
+            faults,
+            ..sut.default_config(0)
+        };
+        sut.run(&config).expect("the run completes")
+    }
+
+    #[test]
+    fn failure_free_goal_is_every_nodes_log_fact_exempt_if_that_node_crashes() {
+        let trace = run("retry-deliv", Vec::new());
+        let judgement = oracle("retry-deliv").judge(&trace).expect("judged");
+        assert_eq!(judgement.outcome, Outcome::Good);
+        let mut log_nodes = BTreeSet::new();
+        for &id in &judgement.goal {
+            let event = &trace.events[id as usize];
+            // Lifted to facts: every goal event is a derivation, exempt if its node crashes
+            // (the spec's `O crashed(m) || ...`).
+            assert_eq!(event.kind, EventKind::Derive, "goal event #{id}");
+            let node = sut_node(&trace, id);
+            assert_eq!(
+                judgement.exempt_if_crashed.get(&id).map(String::as_str),
+                Some(node)
+            );
+            if event.fact == Some(serde_json::json!(["log", "hello"])) {
+                log_nodes.insert(node);
+            }
+        }
+        assert_eq!(log_nodes, BTreeSet::from(["a", "b", "c"]));
+    }
+
+    #[test]
+    fn a_crashed_node_is_no_part_of_the_goal() {
+        let crash = Fault::Crash {
+            node: "c".into(),
+            at: 2,
+        };
+        let omission = Fault::Omission {
+            src: "a".into(),
+            dst: "c".into(),
+            at: 1,
+        };
+        let trace = run("redun-deliv", vec![omission, crash]);
+        let judgement = oracle("redun-deliv").judge(&trace).expect("judged");
+        assert_eq!(judgement.outcome, Outcome::Good);
+        // `O crashed(c)` makes c's part hold: neither its (missing) log nor the crash event
+        // itself is something to break.
+        assert!(judgement.goal.iter().all(|&id| sut_node(&trace, id) != "c"));
+        assert!(!judgement.goal.is_empty());
+    }
+
+    fn sut_node(trace: &Trace, id: u64) -> &str {
+        trace.events[id as usize].node.as_deref().unwrap_or("?")
+    }
+
+    #[test]
+    fn counterexample_is_bad_and_nothing_delivered_is_vacuous() {
+        let omission = |dst: &str| Fault::Omission {
+            src: "a".into(),
+            dst: dst.into(),
+            at: 1,
+        };
+        let bad = run("simple-deliv", vec![omission("b")]);
+        assert_eq!(
+            oracle("simple-deliv").judge(&bad).expect("judged").outcome,
+            Outcome::Bad
+        );
+        let vacuous = run("simple-deliv", vec![omission("b"), omission("c")]);
+        let judgement = oracle("simple-deliv").judge(&vacuous).expect("judged");
+        assert_eq!(judgement.outcome, Outcome::Vacuous);
+        assert!(judgement.goal.is_empty());
+    }
+}
