@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use faultline_ldfi::{Proposals, Proposer, build_lineage, default_goal};
-use faultline_trace::{FailureSpec, RunVerdict};
+use faultline_trace::{FailureSpec, RunVerdict, faults_to_json};
 use serde_json::json;
 
 /// Arguments of `faultline suggest`.
@@ -14,6 +14,9 @@ use serde_json::json;
 /// verdict) and prints the next fault sets as one JSON object: `{"proposals": [[fault...]...],
 /// "done": bool, "verdict": "searching" | "certified" | "counterexample"}`. Exit 0 with
 /// proposals or certified, 1 when a trace's verdict is bad, 2 on bad input.
+///
+/// With `--lines`, for shell loops: one proposal per line (a JSON fault list), nothing at all
+/// when certified, and the counterexample's fault list when a trace's verdict is bad (exit 1).
 #[derive(clap::Args, Debug)]
 pub struct SuggestArgs {
     /// Traces of the runs so far (the failure-free run first is customary, not required).
@@ -37,6 +40,9 @@ pub struct SuggestArgs {
     /// Each solver check gives up after this many milliseconds.
     #[arg(long, default_value_t = 60_000)]
     pub solver_timeout_ms: u32,
+    /// Print one fault list per line (nothing when certified) instead of a JSON object.
+    #[arg(long)]
+    pub lines: bool,
 }
 
 /// Runs `faultline suggest`.
@@ -63,13 +69,17 @@ pub fn run(args: SuggestArgs) -> anyhow::Result<ExitCode> {
         .iter()
         .find(|(_, _, verdict)| *verdict == RunVerdict::Bad)
     {
-        let out = json!({
-            "proposals": [],
-            "done": true,
-            "verdict": "counterexample",
-            "counterexample": trace.header.faults,
-        });
-        println!("{out}");
+        if args.lines {
+            println!("{}", faults_to_json(&trace.header.faults));
+        } else {
+            let out = json!({
+                "proposals": [],
+                "done": true,
+                "verdict": "counterexample",
+                "counterexample": trace.header.faults,
+            });
+            println!("{out}");
+        }
         return Ok(super::bug_found());
     }
     let mut proposer = Proposer::new(spec, args.solver_timeout_ms);
@@ -86,13 +96,25 @@ pub fn run(args: SuggestArgs) -> anyhow::Result<ExitCode> {
             proposer.add_good_run(&trace.header.faults, trace, &lineage);
         }
     }
-    let out = match proposer.propose(args.count.max(1)) {
-        Proposals::Sets(sets) => json!({"proposals": sets, "done": false, "verdict": "searching"}),
-        Proposals::Exhausted => json!({"proposals": [], "done": true, "verdict": "certified"}),
+    let proposals = match proposer.propose(args.count.max(1)) {
+        Proposals::Sets(sets) => sets,
+        Proposals::Exhausted => Vec::new(),
         Proposals::Unknown(reason) => {
             anyhow::bail!("the solver gave up: {reason} (raise --solver-timeout-ms)")
         }
     };
-    println!("{out}");
+    if args.lines {
+        for faults in &proposals {
+            println!("{}", faults_to_json(faults));
+        }
+    } else if proposals.is_empty() {
+        println!(
+            "{}",
+            json!({"proposals": [], "done": true, "verdict": "certified"})
+        );
+    } else {
+        let out = json!({"proposals": proposals, "done": false, "verdict": "searching"});
+        println!("{out}");
+    }
     Ok(ExitCode::SUCCESS)
 }

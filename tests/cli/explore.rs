@@ -500,3 +500,41 @@ fn run_with_a_spec_follows_the_spec() {
         .code(2)
         .stderr(predicates::str::contains("bad.ltl:"));
 }
+
+/// The README's `suggest` loop, run verbatim with this build's `faultline` on the `PATH`.
+#[test]
+fn readme_suggest_loop_finds_the_retry_deliv_counterexample() {
+    let readme =
+        std::fs::read_to_string(crate::common::repo_dir().join("README.md")).expect("README.md");
+    let marker = readme
+        .find("<!-- suggest-loop")
+        .expect("the README marks its suggest loop");
+    let block = &readme[marker..];
+    let start = block.find("```sh\n").expect("a sh block") + "```sh\n".len();
+    let end = block[start..].find("```").expect("the block ends") + start;
+    let script = &block[start..end];
+    let binary = assert_cmd::cargo::cargo_bin("faultline");
+    let bin_dir = binary.parent().expect("the binary's folder");
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    let output = std::process::Command::new("bash")
+        .args(["-c", script])
+        .current_dir(dir.path())
+        .env("PATH", path)
+        .output()
+        .expect("bash runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        stdout.trim(),
+        r#"counterexample after 3 runs: [{"kind":"omission","src":"a","dst":"b","at":1},{"kind":"crash","node":"a","at":2}]"#
+    );
+}

@@ -1,5 +1,7 @@
 //! How ops, micro-ops and lists are shown in findings, as JSON and as words.
 
+use std::fmt::Write as _;
+
 use serde_json::{Value, json};
 
 use super::prepare::{MopView, view};
@@ -44,16 +46,36 @@ pub(crate) fn key_json(history: &History, key: KeyId) -> Value {
 
 /// `[1 2 3]`.
 pub(crate) fn list_text(history: &History, list: &[ElemId]) -> String {
-    let items: Vec<String> = list.iter().map(|e| elem_text(history, *e)).collect();
-    format!("[{}]", items.join(" "))
+    let mut out = String::with_capacity(2 + 4 * list.len());
+    push_list_text(&mut out, history, list);
+    out
+}
+
+/// Writes `[1 2 3]` into `out` (one string per cycle explanation, not one per element).
+fn push_list_text(out: &mut String, history: &History, list: &[ElemId]) {
+    out.push('[');
+    for (i, &elem) in list.iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        push_elem_text(out, history, elem);
+    }
+    out.push(']');
 }
 
 /// One element for people.
 pub(crate) fn elem_text(history: &History, elem: ElemId) -> String {
+    let mut out = String::new();
+    push_elem_text(&mut out, history, elem);
+    out
+}
+
+fn push_elem_text(out: &mut String, history: &History, elem: ElemId) {
     if elem == INIT {
-        "the initial state".to_owned()
+        out.push_str("the initial state");
     } else {
-        history.elem(elem).to_string()
+        // Writing to a String cannot fail.
+        let _ = write!(out, "{}", history.elem(elem));
     }
 }
 
@@ -73,24 +95,37 @@ pub(crate) fn mop_json(history: &History, mop: &MopView<'_>) -> Value {
 
 /// A micro-op for people: `[append x 1]`, `[r x [1 2]]`.
 pub(crate) fn mop_text(history: &History, mop: &MopView<'_>) -> String {
+    let mut out = String::new();
+    push_mop_text(&mut out, history, mop);
+    out
+}
+
+fn push_mop_text(out: &mut String, history: &History, mop: &MopView<'_>) {
+    // Writing to a String cannot fail.
     match *mop {
         MopView::Append { key, elem } => {
-            format!("[append {} {}]", history.key(key), history.elem(elem))
+            let _ = write!(out, "[append {} {}]", history.key(key), history.elem(elem));
         }
-        MopView::Read { key, value } => format!(
-            "[r {} {}]",
-            history.key(key),
-            value.map_or("nil".to_owned(), |l| list_text(history, l))
-        ),
+        MopView::Read { key, value } => {
+            let _ = write!(out, "[r {} ", history.key(key));
+            match value {
+                Some(list) => push_list_text(out, history, list),
+                None => out.push_str("nil"),
+            }
+            out.push(']');
+        }
     }
 }
 
 /// The whole transaction for people.
 pub(crate) fn txn_text(history: &History, op: &Op) -> String {
-    let mops: Vec<String> = history
-        .mops(op)
-        .iter()
-        .map(|m| mop_text(history, &view(history, m)))
-        .collect();
-    format!("[{}]", mops.join(" "))
+    let mut out = String::from("[");
+    for (i, mop) in history.mops(op).iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        push_mop_text(&mut out, history, &view(history, mop));
+    }
+    out.push(']');
+    out
 }
