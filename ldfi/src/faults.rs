@@ -45,7 +45,8 @@ impl FaultModel {
     }
 
     /// Whether one fault is admissible on its own: omissions of sends before EFF, crashes from
-    /// the node's first send to EOT, clogs inside 1..=EOT+1 when clogs are allowed.
+    /// the node's first send to EOT, clogs inside 1..=EOT when clogs are allowed (a clog
+    /// delays: what it holds is delivered at its end, within the run).
     pub fn is_admissible(&self, fault: &Fault) -> bool {
         match fault {
             Fault::Omission { src, dst, at } => src != dst && *at < self.spec.eff && *at >= 1,
@@ -55,7 +56,7 @@ impl FaultModel {
                     && self.first_send(node).is_some_and(|first| *at >= first)
             }
             Fault::Clog { from, to, .. } => {
-                self.spec.max_clogs > 0 && *from >= 1 && from < to && *to <= self.spec.eot + 1
+                self.spec.max_clogs > 0 && *from >= 1 && from < to && *to <= self.spec.eot
             }
             Fault::Restart { .. } | Fault::Partition { .. } => false,
         }
@@ -108,7 +109,8 @@ impl FaultModel {
             return;
         }
         for from in 1..=lt {
-            for to in lt + 1..=self.spec.eot + 1 {
+            // A clog delays, it does not drop: held messages must still arrive by EOT.
+            for to in lt + 1..=self.spec.eot {
                 out.push(Fault::Clog {
                     node: node.to_string(),
                     from,

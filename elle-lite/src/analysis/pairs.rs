@@ -30,8 +30,8 @@ impl<V: Copy + Default> PairMap<V> {
         let tag = key.wrapping_add(1);
         match self.dense.get(elem as usize) {
             Some(&(k, v)) if k == tag && tag != EMPTY => Some(v),
-            // An empty slot means the pair was never inserted.
-            Some(&(EMPTY, _)) => None,
+            // An empty slot means the pair was never inserted (unless its key has no tag).
+            Some(&(EMPTY, _)) if tag != EMPTY => None,
             _ if self.other.is_empty() => None,
             _ => self.other.get(&(key, elem)).copied(),
         }
