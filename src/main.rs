@@ -45,6 +45,8 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // `faultline ... | head` ends quietly, like any Unix filter, instead of panicking in println!.
+    sigpipe::reset();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => {

@@ -1,5 +1,6 @@
 //! `faultline bench ldfi`: LDFI against the paper's run counts and the random baseline.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use faultline_ldfi::{ExploreConfig, Strategy, Verdict};
@@ -98,6 +99,17 @@ pub fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
         );
     }
     let mut all_match = true;
+    // The random baseline takes tens of seconds: show where it is (on a terminal only).
+    let steps = ROWS.len() as u64 * (1 + random_seeds);
+    let progress = if std::io::stderr().is_terminal() {
+        indicatif::ProgressBar::new(steps)
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    progress.set_style(
+        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} searches, {elapsed} — {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
     for PaperRow {
         sut: name,
         eot,
@@ -116,7 +128,10 @@ pub fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
             max_clogs: 0,
         };
         let config = ExploreConfig::new(spec);
+        progress.set_message(format!("{name}: LDFI"));
         let (report, timing) = search(sut, 0, &config, &InvariantOracle(sut), false)?;
+        progress.inc(1);
+        progress.set_message(format!("{name}: random baseline"));
         let mut random_runs = 0u64;
         let mut random_found = 0u64;
         for seed in 0..random_seeds {
@@ -126,6 +141,7 @@ pub fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
             let (result, _) = search(sut, 0, &random, &InvariantOracle(sut), false)?;
             random_runs += result.runs;
             random_found += u64::from(result.verdict == Verdict::Counterexample);
+            progress.inc(1);
         }
         let random_mean = random_runs as f64 / random_seeds.max(1) as f64;
         let expected = if paper_bug {
@@ -146,7 +162,7 @@ pub fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
                 "paper_random_mean_runs": paper_random, "matches_paper": matches,
             }));
         } else {
-            println!(
+            let line = format!(
                 "{:<14} {:>9} {:<15} {:>5} {:>9.1} {:>11} {:>13} {:>13} {:>8}",
                 name,
                 format!("{eot}/{eff}/{crashes}"),
@@ -158,8 +174,11 @@ pub fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
                 paper_random.map_or("—".to_string(), |mean| format!("{mean:.2}")),
                 if matches { "yes" } else { "NO" }
             );
+            // Rows go to standard output, the bar to standard error.
+            progress.suspend(|| println!("{line}"));
         }
     }
+    progress.finish_and_clear();
     if json {
         println!("{}", serde_json::to_string_pretty(&rows)?);
     } else {

@@ -280,3 +280,33 @@ fn async_suts_run_too() {
         .code(0)
         .stdout(predicate::str::contains("0 dropped"));
 }
+
+/// `faultline ... | head -1` ends quietly (SIGPIPE), never with a panic about stdout.
+#[test]
+fn a_closed_pipe_is_not_a_panic() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let trace = dir.path().join("long.jsonl");
+    // Long enough that the expanded proof (hundreds of KB) outlasts the pipe's buffer.
+    faultline()
+        .args(["run", "--sut", "redun-deliv", "--eot", "300", "-o"])
+        .arg(&trace)
+        .assert()
+        .code(0);
+    let binary = assert_cmd::cargo::cargo_bin("faultline");
+    let spec = crate::common::repo_dir()
+        .join("specs")
+        .join("redun-deliv.ltl");
+    let script = format!(
+        "'{}' check --expand --spec '{}' '{}' | head -n 1",
+        binary.display(),
+        spec.display(),
+        trace.display()
+    );
+    let output = std::process::Command::new("bash")
+        .args(["-c", &script])
+        .output()
+        .expect("bash runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.is_empty(), "{stderr}");
+    assert_eq!(String::from_utf8_lossy(&output.stdout).lines().count(), 1);
+}

@@ -154,18 +154,20 @@ impl<'a> Cursor<'a> {
             self.at += 1;
         }
         let start = self.at;
-        let digits = self.bytes[start..]
-            .iter()
-            .take_while(|b| b.is_ascii_digit())
-            .count();
-        // Up to 19 digits fit in a u64 unchecked; longer numbers are out of i64 range anyway.
-        if digits > 19 {
-            return None;
+        let mut magnitude: u64 = 0;
+        for &byte in &self.bytes[start..] {
+            let digit = byte.wrapping_sub(b'0');
+            if digit > 9 {
+                break;
+            }
+            // 19 digits always fit in a u64; longer numbers are out of i64 range anyway.
+            if self.at - start == 19 {
+                return None;
+            }
+            magnitude = magnitude * 10 + u64::from(digit);
+            self.at += 1;
         }
-        let magnitude = self.bytes[start..start + digits]
-            .iter()
-            .fold(0u64, |n, &d| n * 10 + u64::from(d - b'0'));
-        self.at += digits;
+        let digits = self.at - start;
         if digits == 0 || (digits > 1 && self.bytes[start] == b'0') || (negative && magnitude == 0)
         {
             return None;
