@@ -535,6 +535,6 @@ fn readme_suggest_loop_finds_the_retry_deliv_counterexample() {
     );
     assert_eq!(
         stdout.trim(),
-        r#"counterexample after 3 runs: [{"kind":"omission","src":"a","dst":"b","at":1},{"kind":"crash","node":"a","at":2}]"#
+        r#"counterexample after 3 runs: [{"kind":"omission","src":"a","dst":"c","at":1},{"kind":"crash","node":"a","at":2}]"#
     );
 }
