@@ -46,7 +46,12 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     };
     let mut spec = sut.default_spec;
     if let Some(eot) = args.eot {
+        if eot == 0 {
+            anyhow::bail!("--eot 0: end of time must be at least 1 (a run has at least one round)");
+        }
         spec.eot = eot;
+        // A shorter run keeps a consistent spec: message loss ends no later than the run.
+        spec.eff = spec.eff.min(eot);
     }
     let config = RunConfig {
         seed: args.seed,

@@ -310,3 +310,12 @@ fn a_closed_pipe_is_not_a_panic() {
     assert!(stderr.is_empty(), "{stderr}");
     assert_eq!(String::from_utf8_lossy(&output.stdout).lines().count(), 1);
 }
+
+#[test]
+fn a_run_of_zero_rounds_is_bad_input() {
+    faultline()
+        .args(["run", "--sut", "simple-deliv", "--eot", "0"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("--eot 0"));
+}
