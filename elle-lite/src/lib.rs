@@ -36,7 +36,9 @@ mod report;
 
 pub use analysis::{CheckOptions, check};
 pub use error::Error;
-pub use history::{Atom, ElemId, History, Interner, KeyId, Mop, MopSpec, Op, OpType, Process};
+pub use history::{
+    Atom, ElemId, History, Interner, KeyId, Mop, MopSpec, Op, OpType, Process, Span,
+};
 pub use models::{is_known_model, known_models};
 pub use parse::{Format, detect_format, parse_history, read_history};
 pub use report::{CheckResult, Finding, Validity};
