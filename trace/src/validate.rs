@@ -7,7 +7,8 @@ mod event_fields;
 mod header_rules;
 mod links;
 
-use std::collections::HashMap;
+// Validation looks up every event's nodes and message: a fast non-cryptographic hash.
+use rustc_hash::FxHashMap as HashMap;
 use std::io::BufRead;
 
 use serde::Serialize;

@@ -1,7 +1,8 @@
 //! Per-event rules that need no memory of earlier events: required fields per kind, known
 //! nodes, parents that point back, and well-formed state fields.
 
-use std::collections::HashMap;
+// Validation looks up every event's nodes and message: a fast non-cryptographic hash.
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::{Event, EventKind, TraceError};
 

@@ -1,7 +1,8 @@
 //! Rules that link events: messages (send → one deliver or drop), client operations
 //! (invoke → one completion per process) and crashes (no handler runs at a crashed node).
 
-use std::collections::HashMap;
+// Validation looks up every event's nodes and message: a fast non-cryptographic hash.
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::{Event, EventKind, Fault, TimeModel, TraceError};
 
