@@ -57,6 +57,23 @@ impl Bits {
         self.words[index / 64] >> (index % 64) & 1 == 1
     }
 
+    /// Sets bits `from..end` to one.
+    pub fn set_range(&mut self, from: usize, end: usize) {
+        debug_assert!(from <= end && end <= self.len);
+        let end = end.min(self.len);
+        let mut index = from;
+        while index < end {
+            if index % 64 == 0 && index + 64 <= end {
+                // A whole word at once.
+                self.words[index / 64] = u64::MAX;
+                index += 64;
+            } else {
+                self.set(index, true);
+                index += 1;
+            }
+        }
+    }
+
     /// Sets bit `index` to `value`.
     #[inline]
     pub fn set(&mut self, index: usize, value: bool) {
@@ -187,5 +204,24 @@ mod tests {
         let ones = Bits::ones(130);
         assert_eq!(ones.next(0, false), None);
         assert_eq!(ones.count_ones(), 130);
+    }
+}
+
+#[cfg(test)]
+mod set_range_tests {
+    use super::Bits;
+
+    #[test]
+    fn set_range_matches_setting_each_bit() {
+        for len in [0, 1, 63, 64, 65, 130, 200] {
+            for from in (0..=len).step_by(7) {
+                for end in (from..=len).step_by(5) {
+                    let mut fast = Bits::zeros(len);
+                    fast.set_range(from, end);
+                    let slow = Bits::from_fn(len, |index| (from..end).contains(&index));
+                    assert_eq!(fast, slow, "len {len}, {from}..{end}");
+                }
+            }
+        }
     }
 }

@@ -12,7 +12,7 @@ use serde_json::Value;
 use super::bits::Bits;
 use super::values::{Val, compare, equal};
 use crate::LtlError;
-use crate::syntax::{Atom, EventField, NodeRef, Side, Term, path_text};
+use crate::syntax::{Atom, CmpOp, EventField, NodeRef, Side, Term, path_text};
 
 /// Where an observed value came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -75,6 +75,8 @@ pub struct TraceModel<'t> {
     states: StateView,
     /// Per node (header order): down after the event (a crash and no restart since).
     crashed: Vec<Bits>,
+    /// Every event's kind, compact: kind atoms read 1 byte per event instead of a whole event.
+    kinds: Vec<EventKind>,
 }
 
 impl<'t> TraceModel<'t> {
@@ -86,28 +88,45 @@ impl<'t> TraceModel<'t> {
     pub fn new(trace: &'t Trace) -> Result<TraceModel<'t>, LtlError> {
         let states = StateView::new(trace)?;
         let node_count = trace.header.nodes.len();
-        let mut down = vec![false; node_count];
-        let mut crashed = vec![Bits::zeros(trace.events.len()); node_count];
-        for (index, event) in trace.events.iter().enumerate() {
-            let node = event
+        let event_count = trace.events.len();
+        // Each node's down intervals [crash, restart): filled once each, so a trace without
+        // crashes costs one pass over the kinds.
+        let mut down_since: Vec<Option<usize>> = vec![None; node_count];
+        let mut crashed = vec![Bits::zeros(event_count); node_count];
+        let kinds: Vec<EventKind> = trace.events.iter().map(|event| event.kind).collect();
+        for (index, kind) in kinds.iter().enumerate() {
+            if !matches!(kind, EventKind::Crash | EventKind::Restart) {
+                continue;
+            }
+            let event = &trace.events[index];
+            let Some(node) = event
                 .node
                 .as_deref()
-                .and_then(|node| states.node_index(node));
-            match (event.kind, node) {
-                (EventKind::Crash, Some(node)) => down[node] = true,
-                (EventKind::Restart, Some(node)) => down[node] = false,
-                _ => {}
-            }
-            for (node, bits) in crashed.iter_mut().enumerate() {
-                if down[node] {
-                    bits.set(index, true);
+                .and_then(|node| states.node_index(node))
+            else {
+                continue;
+            };
+            match kind {
+                EventKind::Crash => {
+                    down_since[node].get_or_insert(index);
                 }
+                _ => {
+                    if let Some(from) = down_since[node].take() {
+                        crashed[node].set_range(from, index);
+                    }
+                }
+            }
+        }
+        for (node, since) in down_since.into_iter().enumerate() {
+            if let Some(from) = since {
+                crashed[node].set_range(from, event_count);
             }
         }
         Ok(TraceModel {
             trace,
             states,
             crashed,
+            kinds,
         })
     }
 
@@ -306,11 +325,40 @@ impl Model for TraceModel<'_> {
     }
 
     fn atom_bits(&self, atom: &Atom) -> Bits {
+        if let Some((kind, equal)) = kind_test(atom) {
+            // `$.kind == "send"`, the commonest atom: compare enum tags, not strings.
+            let events = &self.trace.events;
+            return Bits::from_fn(events.len(), |index| {
+                (Some(events[index].kind) == kind) == equal
+            });
+        }
         match atom {
             Atom::Crashed(node) => self.crashed[self.node_index(node)].clone(),
             _ => Bits::from_fn(self.event_count(), |index| self.atom_holds(atom, index)),
         }
     }
+}
+
+/// `$.kind == "k"` / `$.kind != "k"` (either side): the kind named (`None` if no event kind has
+/// that name, so `==` never holds) and whether the test is `==`.
+fn kind_test(atom: &Atom) -> Option<(Option<EventKind>, bool)> {
+    let Atom::Compare(left, op, right) = atom else {
+        return None;
+    };
+    let equal = match op {
+        CmpOp::Eq => true,
+        CmpOp::Ne => false,
+        _ => return None,
+    };
+    let name = match (left, right) {
+        (Term::Event(EventField::Kind), Term::Literal(Value::String(name)))
+        | (Term::Literal(Value::String(name)), Term::Event(EventField::Kind)) => name,
+        _ => return None,
+    };
+    let kind = EventKind::ALL
+        .into_iter()
+        .find(|kind| kind.as_str() == name);
+    Some((kind, equal))
 }
 
 /// A trace of named boolean propositions (`p`, `q`, ...) with timestamps: the model of the
@@ -398,5 +446,35 @@ impl Model for PropTrace {
             Some(bits) => bits.clone(),
             None => Bits::zeros(self.event_count()),
         }
+    }
+}
+
+#[cfg(test)]
+mod kind_test_tests {
+    use super::*;
+    use crate::syntax::Formula;
+
+    fn atom_of(text: &str) -> Atom {
+        match crate::parse_formula(text).expect("parses") {
+            Formula::Atom(atom) => atom,
+            other => panic!("not an atom: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn kind_comparisons_take_the_fast_path() {
+        assert_eq!(
+            kind_test(&atom_of(r#"$.kind == "send""#)),
+            Some((Some(EventKind::Send), true))
+        );
+        assert_eq!(
+            kind_test(&atom_of(r#""deliver" != $.kind"#)),
+            Some((Some(EventKind::Deliver), false))
+        );
+        assert_eq!(
+            kind_test(&atom_of(r#"$.kind == "nonsense""#)),
+            Some((None, true))
+        );
+        assert_eq!(kind_test(&atom_of(r#"$.src == "a""#)), None);
     }
 }
