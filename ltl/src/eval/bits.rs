@@ -63,7 +63,7 @@ impl Bits {
         let end = end.min(self.len);
         let mut index = from;
         while index < end {
-            if index % 64 == 0 && index + 64 <= end {
+            if index.is_multiple_of(64) && index + 64 <= end {
                 // A whole word at once.
                 self.words[index / 64] = u64::MAX;
                 index += 64;

@@ -327,10 +327,8 @@ impl Model for TraceModel<'_> {
     fn atom_bits(&self, atom: &Atom) -> Bits {
         if let Some((kind, equal)) = kind_test(atom) {
             // `$.kind == "send"`, the commonest atom: compare enum tags, not strings.
-            let events = &self.trace.events;
-            return Bits::from_fn(events.len(), |index| {
-                (Some(events[index].kind) == kind) == equal
-            });
+            let kinds = &self.kinds;
+            return Bits::from_fn(kinds.len(), |index| (Some(kinds[index]) == kind) == equal);
         }
         match atom {
             Atom::Crashed(node) => self.crashed[self.node_index(node)].clone(),
