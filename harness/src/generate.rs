@@ -83,7 +83,7 @@ pub struct FaultRates {
 /// clogs): every omission (src ≠ dst, send time `1..eff`, i.e. `< eff` as in Molly) is drawn
 /// independently with probability `rate`; nodes are visited in a random order and each
 /// crashes with probability `rate` at a uniform time in `1..=eot`, at most `max_crashes` of
-/// them. The result is sorted (`Fault`'s order). This is what `--strategy random` draws.
+/// them. The result is sorted (`Fault`'s order). `faultline run --random-faults` draws it.
 pub fn random_fault_set(
     spec: &FailureSpec,
     nodes: &[NodeId],

@@ -4,7 +4,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use faultline_harness::{Fault, InvariantReport, RunConfig, Sut, parse_fault_set, sut, suts};
+use faultline_harness::{
+    Fault, InvariantReport, Ratio, RunConfig, Sut, node_rng, parse_fault_set, random_fault_set,
+    sut, suts, swizzle_clog,
+};
 use faultline_trace::{EventKind, RunVerdict, Trace, faults_to_json};
 
 use crate::spec_oracle::SpecOracle;
@@ -25,6 +28,14 @@ pub struct RunArgs {
     /// Faults: inline JSON (`[{"kind":"omission","src":"a","dst":"b","at":1}]`) or a file.
     #[arg(long)]
     faults: Option<String>,
+    /// Add a swizzle-clog episode drawn from the seed (FoundationDB's: a random half of the
+    /// nodes clogged one by one from round 1, then unclogged in an independent random order).
+    #[arg(long)]
+    swizzle_clog: bool,
+    /// Add random omissions and crashes within the SUT's failure spec, each with this chance
+    /// in percent, drawn from the seed (the random baseline's distribution).
+    #[arg(long, value_name = "PERCENT", value_parser = clap::value_parser!(u64).range(0..=100))]
+    random_faults: Option<u64>,
     /// Write the trace (JSON Lines) to this file.
     #[arg(short = 'o', long = "output")]
     output: Option<PathBuf>,
@@ -40,7 +51,7 @@ pub struct RunArgs {
 /// Runs `faultline run`: exit 0 if the invariant holds, 1 if it is violated.
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let sut = find_sut(&args.sut)?;
-    let faults = match &args.faults {
+    let mut faults = match &args.faults {
         Some(text) => read_faults(text)?,
         None => Vec::new(),
     };
@@ -52,6 +63,17 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         spec.eot = eot;
         // A shorter run keeps a consistent spec: message loss ends no later than the run.
         spec.eff = spec.eff.min(eot);
+    }
+    // Drawn faults come from their own streams of the seed (nodes use streams 0..n), and are
+    // printed in full, so the reproducer needs neither flag.
+    if let Some(percent) = args.random_faults {
+        let mut rng = node_rng(args.seed, u64::MAX);
+        let rate = Ratio::new(percent, 100);
+        faults.extend(random_fault_set(&spec, &sut.node_ids(), rate, &mut rng));
+    }
+    if args.swizzle_clog {
+        let mut rng = node_rng(args.seed, u64::MAX - 1);
+        faults.extend(swizzle_clog(&sut.node_ids(), 1, 2, &mut rng));
     }
     let config = RunConfig {
         seed: args.seed,
