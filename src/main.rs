@@ -75,10 +75,25 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", message(&err));
             ExitCode::from(2)
         }
     }
+}
+
+/// The error and its causes, like `{:#}`, but without a cause whose text the message before it
+/// already ends with (library errors such as `TraceError::Io` print their source themselves,
+/// and would otherwise read "dir: Is a directory (os error 21): Is a directory (os error 21)").
+fn message(err: &anyhow::Error) -> String {
+    let mut text = err.to_string();
+    for cause in err.chain().skip(1) {
+        let cause = cause.to_string();
+        if !text.ends_with(&cause) {
+            text.push_str(": ");
+            text.push_str(&cause);
+        }
+    }
+    text
 }
 
 /// `faultline trace show big.jsonl | head` must not report an error.

@@ -156,33 +156,145 @@ impl FaultModel {
     /// Every admissible fault that would change some event of `trace` (drop a delivered
     /// message, stop a handler, hold a delivery). A fault set that adds none of these to the
     /// set that produced `trace` produces the same run again.
+    ///
+    /// # Complexity
+    /// O(events + faults returned): a node's crashes are listed once, up to its latest
+    /// event, not once per event (which was quadratic in EOT).
     pub fn affecting(&self, trace: &Trace) -> BTreeSet<Fault> {
         let mut out = Vec::new();
+        // The latest time each node does something a crash would stop: a crash at or before
+        // it changes the run; crashes stopping earlier events are a subset.
+        let mut latest: BTreeMap<&str, u64> = BTreeMap::new();
+        let mut clogged: BTreeSet<(&str, u64)> = BTreeSet::new();
         for event in &trace.events {
             match event.kind {
                 EventKind::Deliver => {
                     if let (Some(src), Some(dst), Some(sent_lt)) =
                         (&event.src, &event.dst, event.sent_lt)
                     {
-                        let vertex = LineageNode::Delivery {
-                            event: event.id,
+                        let omission = Fault::Omission {
                             src: src.clone(),
                             dst: dst.clone(),
-                            sent_lt,
-                            lt: event.lt,
+                            at: sent_lt,
                         };
-                        out.extend(self.breakers(&vertex));
+                        if self.is_admissible(&omission) {
+                            out.push(omission);
+                        }
+                        note_latest(&mut latest, src, sent_lt);
+                        note_latest(&mut latest, dst, event.lt);
+                        clogged.insert((dst, event.lt));
                     }
                 }
                 // A drop runs no handler; nothing of the receiver's is stopped by it.
                 EventKind::Drop => {}
                 _ => {
                     if let Some(node) = event.actor() {
-                        self.crashes_through(node, event.lt, &mut out);
+                        note_latest(&mut latest, node, event.lt);
                     }
                 }
             }
         }
+        for (node, lt) in latest {
+            self.crashes_through(node, lt, &mut out);
+        }
+        for (dst, lt) in clogged {
+            self.clogs_over(dst, lt, &mut out);
+        }
         out.into_iter().collect()
+    }
+}
+
+fn note_latest<'a>(latest: &mut BTreeMap<&'a str, u64>, node: &'a str, lt: u64) {
+    let entry = latest.entry(node).or_insert(lt);
+    *entry = (*entry).max(lt);
+}
+
+#[cfg(test)]
+mod tests {
+    use faultline_trace::{Event, Header, TimeModel};
+
+    use super::*;
+
+    /// The definition `affecting` computes in linear time: the union, over the run's events,
+    /// of the faults that would change each one.
+    fn affecting_by_definition(model: &FaultModel, trace: &Trace) -> BTreeSet<Fault> {
+        let mut out = BTreeSet::new();
+        for event in &trace.events {
+            match event.kind {
+                EventKind::Deliver => out.extend(model.breakers(&LineageNode::Delivery {
+                    event: event.id,
+                    src: event.src.clone().expect("src"),
+                    dst: event.dst.clone().expect("dst"),
+                    sent_lt: event.sent_lt.expect("sent_lt"),
+                    lt: event.lt,
+                })),
+                EventKind::Drop => {}
+                _ => {
+                    let mut crashes = Vec::new();
+                    model.crashes_through(event.actor().expect("actor"), event.lt, &mut crashes);
+                    out.extend(crashes);
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn affecting_is_the_union_of_what_changes_each_event() {
+        let nodes: Vec<NodeId> = ["a", "b", "c"].map(String::from).to_vec();
+        let mut trace = Trace::new(Header::new("t", "t", TimeModel::Rounds, nodes.clone()));
+        let mut msg_id = 0;
+        for round in 1..=6u64 {
+            for (i, src) in nodes.iter().enumerate() {
+                let dst = &nodes[(i + round as usize) % 3];
+                if src == dst {
+                    continue;
+                }
+                let id = trace.events.len() as u64;
+                trace.push(Event {
+                    node: Some(src.clone()),
+                    ..Event::new(id, EventKind::Derive, round)
+                });
+                let net = |kind, id, lt| Event {
+                    src: Some(src.clone()),
+                    dst: Some(dst.clone()),
+                    msg_id: Some(msg_id),
+                    sent_lt: Some(round),
+                    ..Event::new(id, kind, lt)
+                };
+                trace.push(net(EventKind::Send, id + 1, round));
+                // Every third message is lost; the others arrive a round or two later.
+                let (kind, lt) = match msg_id % 3 {
+                    0 => (EventKind::Drop, round + 1),
+                    1 => (EventKind::Deliver, round + 1),
+                    _ => (EventKind::Deliver, round + 2),
+                };
+                trace.push(net(kind, id + 2, lt));
+                msg_id += 1;
+            }
+        }
+        trace.events.sort_by_key(|event| (event.lt, event.id));
+        for (id, event) in trace.events.iter_mut().enumerate() {
+            event.id = id as u64;
+        }
+        for (max_crashes, max_clogs) in [(0, 0), (1, 0), (2, 3)] {
+            let mut model = FaultModel::new(FailureSpec {
+                eot: 9,
+                eff: 4,
+                max_crashes,
+                max_clogs,
+            });
+            model.observe(&trace);
+            let affecting = model.affecting(&trace);
+            assert_eq!(affecting, affecting_by_definition(&model, &trace));
+            assert_eq!(
+                affecting.iter().any(|f| matches!(f, Fault::Crash { .. })),
+                max_crashes > 0
+            );
+            assert_eq!(
+                affecting.iter().any(|f| matches!(f, Fault::Clog { .. })),
+                max_clogs > 0
+            );
+        }
     }
 }

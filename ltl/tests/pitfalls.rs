@@ -157,3 +157,46 @@ fn several_properties_comments_labels_and_units_parse() {
             .contains("F[0,5000000]")
     );
 }
+
+/// Nesting past the limit is a parse error at the offending spot, never a stack overflow (the
+/// parser and every pass over a formula recurse once per level). Run on a thread with the main
+/// thread's 8 MiB stack, where the CLI parses specs, in debug and release builds alike.
+#[test]
+fn deep_nesting_is_a_parse_error_not_a_stack_overflow() {
+    let deep = |n: usize| {
+        [
+            format!("property a: {}p{}", "(".repeat(n), ")".repeat(n)),
+            format!("property a: {}p", "!".repeat(n)),
+            format!("property a: {}p", "X ".repeat(n)),
+            format!("property a: {}", vec!["p"; n + 1].join(" && ")),
+            format!("property a: {}p", "p U ".repeat(n)),
+            format!(
+                "property a: $.payload == {}1{}",
+                "[".repeat(n),
+                "]".repeat(n)
+            ),
+        ]
+    };
+    std::thread::Builder::new()
+        .stack_size(8 << 20)
+        .spawn(move || {
+            for source in deep(100_000) {
+                let (line, column, expected) = parse_error(&source);
+                assert_eq!(line, 1);
+                assert!(column > 256, "{column}");
+                assert!(expected.contains("at most 256 nested"), "{expected}");
+            }
+            // The limit itself is usable: parsed, and evaluated where a propositional trace
+            // can (the last one reads a payload).
+            for (index, source) in deep(255).iter().enumerate() {
+                let spec = parse_spec(source, "t.ltl").expect("256 levels parse");
+                if index < 5 {
+                    let formula = &spec.properties[0].formula;
+                    Evaluation::new(formula, &trace(2, &[0, 1]), "t").expect("evaluates");
+                }
+            }
+        })
+        .expect("spawns")
+        .join()
+        .expect("no stack overflow");
+}

@@ -33,18 +33,18 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let trace_name = args.trace.display().to_string();
     // Reads and validates, naming real line numbers on bad input.
     let trace = faultline_trace::read_trace(&args.trace)?;
+    if trace.events.is_empty() {
+        anyhow::bail!("{trace_name}: {}", faultline_ltl::LtlError::EmptyTrace);
+    }
     let model = TraceModel::new(&trace).with_context(|| trace_name.clone())?;
     let mut all_hold = true;
     let mut reports = Vec::new();
     let mut text = String::new();
     for property in &spec.properties {
         let evaluation =
-            Evaluation::new(&property.formula, &model, &property.name).with_context(|| {
-                format!(
-                    "{spec_name}:{}: property `{}`",
-                    property.line, property.name
-                )
-            })?;
+            // The evaluator's errors name the property themselves; add where it is.
+            Evaluation::new(&property.formula, &model, &property.name)
+                .with_context(|| format!("{spec_name}:{}", property.line))?;
         all_hold &= evaluation.holds(0);
         if args.json {
             reports.push(render::json(property, &evaluation, args.expand));

@@ -156,3 +156,76 @@ fn an_unknown_node_and_a_missing_trace_exit_2() {
         .assert()
         .code(2);
 }
+
+fn write_spec(dir: &tempfile::TempDir, text: &str) -> std::path::PathBuf {
+    let path = dir.path().join("spec.ltl");
+    std::fs::write(&path, text).expect("temp file is writable");
+    path
+}
+
+/// A spec nested past the parser's limit is bad input (exit 2, line and column named), never
+/// a stack overflow (exit 134).
+#[test]
+fn deeply_nested_spec_is_bad_input_not_a_crash() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let trace = run_sut(&dir, "retry-deliv", "[]");
+    for formula in [
+        format!("{}true{}", "(".repeat(50_000), ")".repeat(50_000)),
+        vec!["true"; 50_000].join(" && "),
+    ] {
+        let spec = write_spec(&dir, &format!("property deep: {formula}\n"));
+        faultline()
+            .args(["check", "--spec"])
+            .arg(&spec)
+            .arg(&trace)
+            .assert()
+            .code(2)
+            .stderr(
+                predicate::str::is_match(r"spec\.ltl:1:\d+: expected at most 256 nested")
+                    .expect("regex"),
+            );
+    }
+}
+
+/// Errors say each thing once: the evaluator's error names the property, the I/O error its
+/// cause, and an empty trace is blamed on the trace file.
+#[test]
+fn errors_name_file_and_cause_once() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let trace = run_sut(&dir, "retry-deliv", "[]");
+    let bad_spec = write_spec(&dir, "property p: crashed(zz)\n");
+    faultline()
+        .args(["check", "--spec"])
+        .arg(&bad_spec)
+        .arg(&trace)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "spec.ltl:1: property `p`: `zz` is not a bound variable",
+        ))
+        .stderr(predicate::str::contains("property `p`: property").not());
+    faultline()
+        .args(["check", "--spec"])
+        .arg(spec("retry-deliv"))
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::function(|err: &str| {
+            err.matches("Is a directory").count() == 1
+        }));
+    let empty = dir.path().join("empty.jsonl");
+    std::fs::write(
+        &empty,
+        r#"{"schema":"faultline-trace/v1","run_id":"r","sut":"s","time_model":"rounds","nodes":["a"]}"#,
+    )
+    .expect("temp file is writable");
+    faultline()
+        .args(["check", "--spec"])
+        .arg(spec("retry-deliv"))
+        .arg(&empty)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "empty.jsonl: the trace has no events",
+        ));
+}

@@ -307,3 +307,22 @@ fn duplicate_appends_are_bad_input() {
                 .and(predicate::str::contains("appended to key x more than once")),
         );
 }
+
+/// Deeply nested EDN is bad input (exit 2, line named), never a stack overflow (exit 134).
+#[test]
+fn deeply_nested_edn_is_bad_input_not_a_crash() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let deep = format!(
+        "[{{:type :invoke, :process 0, :value {}1{}}}]",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    let path = write(&dir, "deep.edn", &deep);
+    faultline()
+        .arg("elle")
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("line 1"))
+        .stderr(predicate::str::contains("nested deeper than 128 levels"));
+}

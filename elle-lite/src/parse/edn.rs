@@ -62,9 +62,11 @@ fn top_level_forms<'a>(text: &'a str, lines: &LineIndex) -> Result<Vec<(u64, Edn
                 rest = after;
             }
             Err(e) => {
-                let at = match &e {
-                    nom::Err::Error(inner) | nom::Err::Failure(inner) => inner.input,
-                    nom::Err::Incomplete(_) => after_ws,
+                let (at, too_deep) = match &e {
+                    nom::Err::Error(inner) | nom::Err::Failure(inner) => {
+                        (inner.input, inner.code == nom::error::ErrorKind::TooLarge)
+                    }
+                    nom::Err::Incomplete(_) => (after_ws, false),
                 };
                 let offset = text.len() - at.len();
                 let column = offset - text[..offset].rfind('\n').map_or(0, |nl| nl + 1) + 1;
@@ -72,7 +74,14 @@ fn top_level_forms<'a>(text: &'a str, lines: &LineIndex) -> Result<Vec<(u64, Edn
                     line: lines.line(offset),
                     column: column as u64,
                     op: Some(forms.len()),
-                    message: format!("malformed EDN near `{}`", snippet(at)),
+                    message: if too_deep {
+                        format!(
+                            "EDN nested deeper than {MAX_NESTING} levels near `{}`",
+                            snippet(at)
+                        )
+                    } else {
+                        format!("malformed EDN near `{}`", snippet(at))
+                    },
                 });
             }
         }
@@ -99,7 +108,43 @@ fn ws(input: &str) -> IResult<&str, ()> {
     Ok(skip_ws(input))
 }
 
+/// How deeply collections and tagged literals may nest. Parsing (and dropping) a value recurses
+/// once per level, so a hostile file must fail here rather than overflow the stack; Jepsen ops
+/// nest four or five levels. serde_json's limit, for the JSON formats, is the same.
+const MAX_NESTING: usize = 128;
+
+thread_local! {
+    static NESTING: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// One level of [`edn_value`] recursion, released on drop (also when the parse fails).
+struct Nesting;
+
+impl Nesting {
+    fn enter(input: &str) -> Result<Nesting, nom::Err<nom::error::Error<&str>>> {
+        let depth = NESTING.with(|depth| {
+            depth.set(depth.get() + 1);
+            depth.get()
+        });
+        let guard = Nesting;
+        if depth > MAX_NESTING {
+            return Err(nom::Err::Failure(nom::error::Error::new(
+                input,
+                nom::error::ErrorKind::TooLarge,
+            )));
+        }
+        Ok(guard)
+    }
+}
+
+impl Drop for Nesting {
+    fn drop(&mut self) {
+        NESTING.with(|depth| depth.set(depth.get().saturating_sub(1)));
+    }
+}
+
 fn edn_value(input: &str) -> IResult<&str, Edn<'_>> {
+    let _level = Nesting::enter(input)?;
     preceded(
         ws,
         alt((
@@ -355,6 +400,43 @@ mod tests {
         assert_eq!(history.ops.len(), 2);
         assert_eq!(history.ops[1].line, 2);
         assert_eq!(history.keys.get(0), &crate::history::Atom::Str("x".into()));
+    }
+
+    #[test]
+    fn deep_nesting_is_a_syntax_error_not_a_stack_overflow() {
+        for (open, close) in [
+            ("[", "]"),
+            ("(", ")"),
+            ("#{", "}"),
+            ("{:a ", "}"),
+            ("#t ", ""),
+        ] {
+            let deep = format!(
+                "{{:type :ok, :process 0, :value [[:r :x nil]]}}\n[{}1{}]",
+                open.repeat(100_000),
+                close.repeat(100_000)
+            );
+            // The main thread's 8 MiB stack, where the CLI parses: 100,000 levels overflow it.
+            let result = std::thread::Builder::new()
+                .stack_size(8 << 20)
+                .spawn(move || parse(&deep).map(|h| h.ops.len()))
+                .expect("spawns")
+                .join()
+                .expect("no stack overflow");
+            match result {
+                Err(Error::Syntax { line, message, .. }) => {
+                    assert_eq!(line, 2);
+                    assert!(message.contains("nested deeper than 128"), "{message}");
+                }
+                other => panic!("expected a syntax error, got {other:?}"),
+            }
+        }
+        let shallow = format!(
+            "{{:type :ok, :process 0, :value [[:r :x nil]], :x {}1{}}}",
+            "[".repeat(120),
+            "]".repeat(120)
+        );
+        assert_eq!(parse(&shallow).expect("120 levels parse").ops.len(), 1);
     }
 
     #[test]

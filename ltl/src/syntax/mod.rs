@@ -17,6 +17,7 @@ use crate::LtlError;
 /// [`LtlError::Parse`] with the 1-based line and column, the source line and what was expected;
 /// [`LtlError::DuplicateProperty`] when two properties share a name.
 pub fn parse_spec(source: &str, file: &str) -> Result<Spec, LtlError> {
+    parser::reset_nesting();
     let line_of = |rest: &str| position(source, rest).0;
     match parser::spec(source, line_of) {
         Ok((_, spec)) => {
@@ -48,6 +49,7 @@ pub fn parse_spec(source: &str, file: &str) -> Result<Spec, LtlError> {
 /// [`LtlError::Parse`] as for [`parse_spec`], with `file` = `<formula>`.
 pub fn parse_formula(source: &str) -> Result<Formula, LtlError> {
     let file = "<formula>";
+    parser::reset_nesting();
     match parser::formula(source) {
         Ok((rest, formula)) => {
             let rest_trimmed = rest.trim_start();

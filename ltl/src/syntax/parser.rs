@@ -49,6 +49,57 @@ impl<'a> ParseError<&'a str> for SyntaxError<'a> {
 
 type PResult<'a, T> = nom::IResult<&'a str, T, SyntaxError<'a>>;
 
+/// How deeply operators, parentheses and literal arrays may nest. The parser and everything
+/// that walks a formula recurse once per level, so an unbounded depth (a generated spec, a
+/// hostile file) would overflow the stack instead of failing with an error.
+pub(crate) const MAX_NESTING: usize = 256;
+
+thread_local! {
+    static NESTING: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// One level of nesting, held while its operand is parsed.
+struct Nesting;
+
+impl Nesting {
+    /// Enters a level at `input`, or fails there (a hard error) past [`MAX_NESTING`].
+    fn enter(input: &str) -> Result<Nesting, NomErr<SyntaxError<'_>>> {
+        let depth = NESTING.with(|depth| {
+            depth.set(depth.get() + 1);
+            depth.get()
+        });
+        let guard = Nesting;
+        if depth > MAX_NESTING {
+            return Err(NomErr::Failure(SyntaxError {
+                at: input,
+                expected: vec![format!(
+                    "at most {MAX_NESTING} nested operators, parentheses or brackets"
+                )],
+            }));
+        }
+        Ok(guard)
+    }
+}
+
+impl Drop for Nesting {
+    fn drop(&mut self) {
+        NESTING.with(|depth| depth.set(depth.get().saturating_sub(1)));
+    }
+}
+
+/// Runs `parser` on `input` one nesting level deeper (an operand, a parenthesised formula, an
+/// array item), failing at `input` past [`MAX_NESTING`] levels.
+fn nested<'a, T>(input: &'a str, parser: impl FnOnce(&'a str) -> PResult<'a, T>) -> PResult<'a, T> {
+    let _level = Nesting::enter(ws(input))?;
+    parser(input)
+}
+
+/// Resets the nesting count before a top-level parse (levels are only left over if an earlier
+/// parse on this thread was unwound).
+pub(crate) fn reset_nesting() {
+    NESTING.with(|depth| depth.set(0));
+}
+
 fn fail<'a, T>(at: &'a str, expected: impl Into<String>) -> PResult<'a, T> {
     Err(NomErr::Error(SyntaxError {
         at,
@@ -198,6 +249,7 @@ fn literal(input: &str) -> PResult<'_, Value> {
         }
     }
     if let Ok((rest, _)) = symbol(input, "[") {
+        let _level = Nesting::enter(input)?;
         let mut items = Vec::new();
         let mut rest = rest;
         if let Ok((after, _)) = symbol(rest, "]") {
@@ -438,7 +490,7 @@ fn unary(input: &str) -> PResult<'_, Formula> {
         .strip_prefix('!')
         .filter(|rest| !rest.starts_with('='))
     {
-        let (rest, sub) = cut(unary(rest))?;
+        let (rest, sub) = cut(nested(rest, unary))?;
         return Ok((rest, Formula::Not(Box::new(sub))));
     }
     let plain: [(&str, Unary); 6] = [
@@ -453,13 +505,13 @@ fn unary(input: &str) -> PResult<'_, Formula> {
         if let Ok((rest, _)) = keyword(input, word) {
             if word == "O" {
                 let (rest, window) = interval(rest)?;
-                let (rest, sub) = cut(unary(rest))?;
+                let (rest, sub) = cut(nested(rest, unary))?;
                 return Ok(match window {
                     Some(window) => (rest, Formula::OnceWithin(window, Box::new(sub))),
                     None => (rest, build(Box::new(sub))),
                 });
             }
-            let (rest, sub) = cut(unary(rest))?;
+            let (rest, sub) = cut(nested(rest, unary))?;
             return Ok((rest, build(Box::new(sub))));
         }
     }
@@ -472,7 +524,7 @@ fn unary(input: &str) -> PResult<'_, Formula> {
             continue;
         }
         let (rest, window) = interval(rest)?;
-        let (rest, sub) = cut(unary(rest))?;
+        let (rest, sub) = cut(nested(rest, unary))?;
         let sub = Box::new(sub);
         let formula = match (word, window) {
             ("F", None) => Formula::Eventually(sub),
@@ -497,18 +549,18 @@ fn primary(input: &str) -> PResult<'_, Formula> {
         if let Ok((rest, _)) = keyword(input, word) {
             let (rest, var) = cut(name(rest))?;
             let (rest, _) = cut(symbol(rest, "."))?;
-            let (rest, body) = cut(formula(rest))?;
+            let (rest, body) = cut(nested(rest, formula))?;
             return Ok((rest, quantifier(var, Box::new(body))));
         }
     }
     if let Ok((rest, label)) = string_literal(input)
         && let Ok((rest, _)) = symbol(rest, ":")
     {
-        let (rest, body) = cut(formula(rest))?;
+        let (rest, body) = cut(nested(rest, formula))?;
         return Ok((rest, Formula::Label(label, Box::new(body))));
     }
     if let Ok((rest, _)) = symbol(input, "(") {
-        let (rest, inner) = cut(formula(rest))?;
+        let (rest, inner) = cut(nested(rest, formula))?;
         let (rest, _) = cut(symbol(rest, ")"))?;
         return Ok((rest, inner));
     }
@@ -531,7 +583,7 @@ fn temporal_binary(input: &str) -> PResult<'_, Formula> {
     ];
     for (word, build) in operators {
         if let Ok((rest, _)) = keyword(rest, word) {
-            let (rest, right) = cut(temporal_binary(rest))?;
+            let (rest, right) = cut(nested(rest, temporal_binary))?;
             return Ok((rest, build(Box::new(left), Box::new(right))));
         }
     }
@@ -548,7 +600,7 @@ fn chain<'a>(
     let (rest, left) = operand(input)?;
     match symbol(rest, operator) {
         Ok((rest, _)) => {
-            let (rest, right) = cut(chain(rest, operator, operand, build))?;
+            let (rest, right) = cut(nested(rest, |rest| chain(rest, operator, operand, build)))?;
             Ok((rest, build(Box::new(left), Box::new(right))))
         }
         Err(_) => Ok((rest, left)),
