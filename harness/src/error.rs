@@ -14,6 +14,16 @@ pub enum HarnessError {
         /// The SUT's nodes.
         known: Vec<String>,
     },
+    /// A fault happens outside the run (times are 1..=EOT).
+    #[error("fault {fault}: time {at} is outside the run (times are 1 to the end of time, {eot})")]
+    OutsideRun {
+        /// The fault, in short form.
+        fault: String,
+        /// Its time (for a window, its start).
+        at: u64,
+        /// The run's end of time.
+        eot: u64,
+    },
     /// A clog or partition window ends before it starts.
     #[error("fault {fault}: window starts at {from} but ends at {to} (from must be <= to)")]
     Window {

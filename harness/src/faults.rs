@@ -101,6 +101,27 @@ pub fn validate_faults(faults: &[Fault], nodes: &[NodeId]) -> Result<(), Harness
     Ok(())
 }
 
+/// Checks that every omission, crash and restart happens within the run (times 1..=`eot`):
+/// outside it would silently do nothing, which is never what the user meant. Clog and partition
+/// windows may lie partly or wholly after the run (generators such as [`crate::swizzle_clog`]
+/// draw them without knowing its end); the part after it has no effect.
+pub fn validate_fault_times(faults: &[Fault], eot: u64) -> Result<(), HarnessError> {
+    for fault in faults {
+        let at = match fault {
+            Fault::Omission { at, .. } | Fault::Crash { at, .. } | Fault::Restart { at, .. } => *at,
+            Fault::Clog { .. } | Fault::Partition { .. } => continue,
+        };
+        if at == 0 || at > eot {
+            return Err(HarnessError::OutsideRun {
+                fault: fault.short(),
+                at,
+                eot,
+            });
+        }
+    }
+    Ok(())
+}
+
 /// A fault that happens at a time, whatever the traffic: applied in this order when several
 /// fall on the same time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

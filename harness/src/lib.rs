@@ -43,7 +43,7 @@ pub mod suts;
 
 pub use error::HarnessError;
 pub use faultline_trace::{FailureSpec, Fault, NodeId, TimeModel};
-pub use faults::{parse_fault_set, validate_faults};
+pub use faults::{parse_fault_set, validate_fault_times, validate_faults};
 pub use generate::{FaultRates, random_fault_set, random_faults, swizzle_clog};
 pub use rand_chacha::ChaCha8Rng;
 pub use random::{Ratio, below, node_rng, shuffle};

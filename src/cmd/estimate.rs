@@ -27,6 +27,9 @@ pub struct EstimateArgs {
 
 /// Runs `faultline estimate`.
 pub fn run(args: EstimateArgs) -> anyhow::Result<ExitCode> {
+    if args.eot == 0 {
+        anyhow::bail!("--eot 0: end of time must be at least 1");
+    }
     if args.eff > args.eot {
         anyhow::bail!("--eff {}: must not exceed --eot {}", args.eff, args.eot);
     }

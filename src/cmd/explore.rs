@@ -46,8 +46,8 @@ pub struct ExploreArgs {
     pub jobs: usize,
     /// Fault sets proposed and run per round. Every run counts, so larger batches use more
     /// runs in exchange for parallelism.
-    #[arg(long, default_value_t = 1)]
-    pub batch: usize,
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    pub batch: u64,
     /// How fault sets are chosen.
     #[arg(long, value_enum, default_value_t = StrategyArg::Ldfi)]
     pub strategy: StrategyArg,
@@ -55,7 +55,7 @@ pub struct ExploreArgs {
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// At most this many runs, the failure-free run included.
-    #[arg(long, default_value_t = 100_000)]
+    #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1..))]
     pub runs_max: u64,
     /// Each solver check gives up after this many milliseconds.
     #[arg(long, default_value_t = 60_000)]
@@ -99,8 +99,8 @@ pub fn run(args: ExploreArgs) -> anyhow::Result<ExitCode> {
     } else {
         args.jobs
     };
-    config.batch_size = args.batch.max(1);
-    config.runs_max = args.runs_max.max(1);
+    config.batch_size = usize::try_from(args.batch).unwrap_or(usize::MAX);
+    config.runs_max = args.runs_max;
     config.solver_timeout_ms = args.solver_timeout_ms;
     config.strategy = match args.strategy {
         StrategyArg::Ldfi => Strategy::Ldfi,
@@ -147,9 +147,19 @@ pub(crate) fn lookup_sut(name: &str) -> anyhow::Result<&'static Sut> {
     })
 }
 
+/// The largest EOT a search accepts: the encoding holds, per delivery, every crash time before
+/// it, so memory grows with EOT² (about 0.7 GB at 2000 rounds). The paper's specs stop at 25.
+pub(crate) const EOT_SEARCH_MAX: u64 = 2_000;
+
 pub(crate) fn check_spec(spec: &FailureSpec) -> anyhow::Result<()> {
     if spec.eot == 0 {
         anyhow::bail!("--eot 0: end of time must be at least 1");
+    }
+    if spec.eot > EOT_SEARCH_MAX {
+        anyhow::bail!(
+            "--eot {}: a search accepts at most {EOT_SEARCH_MAX} (its encoding grows with EOT²)",
+            spec.eot
+        );
     }
     if spec.eff > spec.eot {
         anyhow::bail!("--eff {}: must not exceed --eot {}", spec.eff, spec.eot);

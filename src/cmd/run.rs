@@ -13,6 +13,10 @@ use faultline_trace::{EventKind, RunVerdict, Trace, faults_to_json};
 use crate::spec_oracle::SpecOracle;
 use serde_json::json;
 
+/// The longest run `faultline run` makes: a chatty SUT writes tens of events a round, each kept
+/// in memory until the trace is written.
+const EOT_RUN_MAX: u64 = 100_000;
+
 /// Arguments of `faultline run`.
 #[derive(clap::Args, Debug)]
 pub struct RunArgs {
@@ -59,6 +63,12 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     if let Some(eot) = args.eot {
         if eot == 0 {
             anyhow::bail!("--eot 0: end of time must be at least 1 (a run has at least one round)");
+        }
+        if eot > EOT_RUN_MAX {
+            anyhow::bail!(
+                "--eot {eot}: a run accepts at most {EOT_RUN_MAX} (the whole trace is kept in \
+                 memory, several hundred bytes an event)"
+            );
         }
         spec.eot = eot;
         // A shorter run keeps a consistent spec: message loss ends no later than the run.

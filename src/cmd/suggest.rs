@@ -35,8 +35,8 @@ pub struct SuggestArgs {
     #[arg(long, default_value_t = 0)]
     pub clogs: u32,
     /// Propose up to this many fault sets.
-    #[arg(long, default_value_t = 1)]
-    pub count: usize,
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    pub count: u64,
     /// Each solver check gives up after this many milliseconds.
     #[arg(long, default_value_t = 60_000)]
     pub solver_timeout_ms: u32,
@@ -96,7 +96,7 @@ pub fn run(args: SuggestArgs) -> anyhow::Result<ExitCode> {
             proposer.add_good_run(&trace.header.faults, trace, &lineage);
         }
     }
-    let proposals = match proposer.propose(args.count.max(1)) {
+    let proposals = match proposer.propose(usize::try_from(args.count).unwrap_or(usize::MAX)) {
         Proposals::Sets(sets) => sets,
         Proposals::Exhausted => Vec::new(),
         Proposals::Unknown(reason) => {

@@ -368,3 +368,65 @@ fn drawn_faults_are_printed_and_reproduce_the_same_trace() {
         );
     }
 }
+
+/// Limits and impossible values are bad input, named, never silently adjusted.
+#[test]
+fn out_of_range_arguments_are_bad_input() {
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &[
+                "run",
+                "--sut",
+                "simple-deliv",
+                "--faults",
+                r#"[{"kind":"crash","node":"a","at":9}]"#,
+            ],
+            "outside the run",
+        ),
+        (
+            &[
+                "run",
+                "--sut",
+                "simple-deliv",
+                "--faults",
+                r#"[{"kind":"omission","src":"a","dst":"b","at":0}]"#,
+            ],
+            "outside the run",
+        ),
+        (
+            &["run", "--sut", "simple-deliv", "--eot", "10000000"],
+            "at most 100000",
+        ),
+        (
+            &[
+                "explore",
+                "--sut",
+                "simple-deliv",
+                "--eot",
+                "5000",
+                "--eff",
+                "2",
+            ],
+            "at most 2000",
+        ),
+        (
+            &["explore", "--sut", "simple-deliv", "--runs-max", "0"],
+            "--runs-max",
+        ),
+        (
+            &["explore", "--sut", "simple-deliv", "--batch", "0"],
+            "--batch",
+        ),
+        (
+            &["estimate", "--eot", "0", "--eff", "0", "--nodes", "3"],
+            "--eot 0",
+        ),
+    ];
+    for (args, message) in cases {
+        faultline()
+            .args(*args)
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains(*message));
+    }
+}

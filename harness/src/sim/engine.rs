@@ -8,7 +8,7 @@ use faultline_trace::{Event, EventKind, Fault, Header, NodeId};
 use rand_chacha::ChaCha8Rng;
 use serde_json::Value;
 
-use crate::faults::{Action, ActionKind, FaultPlan, validate_faults};
+use crate::faults::{Action, ActionKind, FaultPlan, validate_fault_times, validate_faults};
 use crate::random::node_rng;
 use crate::{Cx, Effect, HarnessError, Reactor, RunConfig, Simulator, TimerId, merge_patch};
 
@@ -114,6 +114,7 @@ impl<'s, R: Reactor> Engine<'s, R> {
         let ids = sim.nodes().to_vec();
         check_topology(sim.sut(), &ids)?;
         validate_faults(&config.faults, &ids)?;
+        validate_fault_times(&config.faults, config.eot)?;
         let mut header = Header::new(
             run_id(sim.sut(), config),
             sim.sut(),
