@@ -403,6 +403,18 @@ mod tests {
     }
 
     #[test]
+    fn reads_jepsen_history_op_records() {
+        // jepsen.history writes each op as a tagged record; the tag says nothing we need.
+        let text = "#jepsen.history.Op{:index 0, :time 1, :type :invoke, :process 0, :f :txn, \
+                    :value [[:append :x 1] [:r :x nil]]}\n\
+                    #jepsen.history.Op{:index 1, :time 2, :type :ok, :process 0, :f :txn, \
+                    :value [[:append :x 1] [:r :x [1]]]}\n";
+        assert_eq!(crate::detect_format(text), crate::Format::Edn);
+        let history = crate::parse_history(text, None).expect("tagged records are ops");
+        assert_eq!(history.ops.len(), 2, "the invocation and its completion");
+    }
+
+    #[test]
     fn deep_nesting_is_a_syntax_error_not_a_stack_overflow() {
         for (open, close) in [
             ("[", "]"),

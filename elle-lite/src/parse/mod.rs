@@ -32,7 +32,9 @@ pub fn detect_format(text: &str) -> Format {
         .filter(|c| !c.is_whitespace())
         .take(3)
         .collect();
-    if compact.starts_with("{:") || compact.starts_with("[{:") || compact.starts_with(';') {
+    // `#` opens a tagged EDN value: Jepsen writes `#jepsen.history.Op{...}` records.
+    let edn_start = ["{:", "[{:", ";", "#", "[#"];
+    if edn_start.iter().any(|prefix| compact.starts_with(prefix)) {
         Format::Edn
     } else if compact.starts_with('[') {
         Format::Json
