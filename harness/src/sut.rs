@@ -57,10 +57,10 @@ pub struct InvariantReport {
 impl InvariantReport {
     /// The verdict to put in a trace header.
     pub fn verdict(&self) -> RunVerdict {
-        if self.holds {
-            RunVerdict::Good
-        } else {
-            RunVerdict::Bad
+        match (self.holds, self.vacuous) {
+            (false, _) => RunVerdict::Bad,
+            (true, true) => RunVerdict::Vacuous,
+            (true, false) => RunVerdict::Good,
         }
     }
 }

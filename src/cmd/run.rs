@@ -10,8 +10,10 @@ use faultline_harness::{
 };
 use faultline_trace::{EventKind, RunVerdict, Trace, faults_to_json};
 
-use crate::spec_oracle::SpecOracle;
+use faultline_ldfi::Oracle as _;
 use serde_json::json;
+
+use crate::spec_oracle::SpecOracle;
 
 /// The longest run `faultline run` makes: a chatty SUT writes tens of events a round, each kept
 /// in memory until the trace is written.
@@ -97,12 +99,11 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         Some(path) => Some(SpecCheck::of(path, &trace)?),
         None => None,
     };
-    let holds = spec_check.as_ref().map_or(report.holds, SpecCheck::holds);
-    trace.header.verdict = Some(if holds {
-        RunVerdict::Good
-    } else {
-        RunVerdict::Bad
-    });
+    let verdict = spec_check
+        .as_ref()
+        .map_or(report.verdict(), |spec| spec.verdict);
+    let holds = verdict != RunVerdict::Bad;
+    trace.header.verdict = Some(verdict);
     if let Some(path) = &args.output {
         write_trace(&trace, path)?;
     }
@@ -192,15 +193,23 @@ struct SpecCheck {
     file: String,
     /// (property, holds) in file order.
     properties: Vec<(String, bool)>,
+    /// Good, vacuous (the spec holds resting on no event) or bad.
+    verdict: RunVerdict,
 }
 
 impl SpecCheck {
     fn of(path: &Path, trace: &Trace) -> anyhow::Result<SpecCheck> {
         let oracle = SpecOracle::load(path)?;
         let verdicts = oracle.verdicts(trace).map_err(anyhow::Error::msg)?;
+        let verdict = match oracle.judge(trace).map_err(anyhow::Error::msg)?.outcome {
+            faultline_ldfi::Outcome::Good => RunVerdict::Good,
+            faultline_ldfi::Outcome::Vacuous => RunVerdict::Vacuous,
+            faultline_ldfi::Outcome::Bad => RunVerdict::Bad,
+        };
         Ok(SpecCheck {
             file: oracle.file().to_string(),
             properties: verdicts.into_iter().map(|v| (v.name, v.holds)).collect(),
+            verdict,
         })
     }
 
@@ -287,7 +296,7 @@ fn print_json(run: &Outcome, output: Option<&Path>) -> anyhow::Result<()> {
         report,
         spec,
     } = run;
-    let holds = spec.map_or(report.holds, SpecCheck::holds);
+    let verdict = spec.map_or(report.verdict(), |spec| spec.verdict);
     let summary = json!({
         "sut": sut.name,
         "time_model": sut.time_model,
@@ -301,7 +310,7 @@ fn print_json(run: &Outcome, output: Option<&Path>) -> anyhow::Result<()> {
         "dropped": counts.dropped,
         "in_flight": counts.in_flight(),
         "crashes": counts.crashes,
-        "verdict": if holds { RunVerdict::Good } else { RunVerdict::Bad },
+        "verdict": verdict,
         "invariant": report,
         "spec": spec.map(|spec| json!({
             "file": spec.file,

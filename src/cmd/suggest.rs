@@ -1,11 +1,12 @@
 //! `faultline suggest`: LDFI over traces written by another simulator.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use faultline_ldfi::{Proposals, Proposer, build_lineage, default_goal};
-use faultline_trace::{FailureSpec, RunVerdict, faults_to_json};
+use faultline_ldfi::{Proposals, Proposer, build_lineage, select_goal};
+use faultline_trace::{FailureSpec, NodeId, RunVerdict, faults_to_json};
 use serde_json::json;
 
 /// Arguments of `faultline suggest`.
@@ -43,6 +44,14 @@ pub struct SuggestArgs {
     /// Print one fault list per line (nothing when certified) instead of a JSON object.
     #[arg(long)]
     pub lines: bool,
+    /// The good outcome is this fact (JSON, e.g. '["log","hello"]') wherever it is derived.
+    /// Default: every fact derived in a run (every delivery when a trace has no `derive`).
+    #[arg(long)]
+    pub goal: Option<String>,
+    /// Your property speaks only of nodes that never crash: a goal fact at a node that crashed
+    /// is not required, so LDFI does not try to break the outcome by crashing that node.
+    #[arg(long)]
+    pub crashed_nodes_exempt: bool,
 }
 
 /// Runs `faultline suggest`.
@@ -59,7 +68,7 @@ pub fn run(args: SuggestArgs) -> anyhow::Result<ExitCode> {
         let trace = faultline_trace::read_trace(path)?;
         let verdict = trace.header.verdict.with_context(|| {
             format!(
-                "{}:1: field `verdict`: expected \"good\" or \"bad\" (the run's outcome)",
+                "{}:1: field `verdict`: expected \"good\", \"vacuous\" or \"bad\" (the run's outcome)",
                 path.display()
             )
         })?;
@@ -86,10 +95,30 @@ pub fn run(args: SuggestArgs) -> anyhow::Result<ExitCode> {
     for (_, trace, _) in &traces {
         proposer.observe(trace);
     }
-    for (path, trace, _) in &traces {
-        let goal = default_goal(trace);
-        let lineage = build_lineage(trace, &goal)
+    let fact = match &args.goal {
+        Some(text) => Some(
+            serde_json::from_str::<serde_json::Value>(text).with_context(|| {
+                format!("--goal {text:?}: expected a JSON fact such as '[\"log\",\"hello\"]'")
+            })?,
+        ),
+        None => None,
+    };
+    for (path, trace, verdict) in &traces {
+        if *verdict == RunVerdict::Vacuous {
+            // Held only because its precondition failed: nothing of it is a support to break.
+            proposer.add_vacuous_run(&trace.header.faults, trace);
+            continue;
+        }
+        let goal = select_goal(trace, fact.as_ref(), None);
+        let mut lineage = build_lineage(trace, &goal)
             .with_context(|| format!("{}: lineage annotations", path.display()))?;
+        if args.crashed_nodes_exempt {
+            let exempt: BTreeMap<u64, NodeId> = goal
+                .iter()
+                .filter_map(|&id| Some((id, trace.event(id)?.actor()?.clone())))
+                .collect();
+            lineage.exempt_if_crashed(&exempt);
+        }
         if lineage.is_empty() {
             proposer.add_vacuous_run(&trace.header.faults, trace);
         } else {

@@ -538,3 +538,88 @@ fn readme_suggest_loop_finds_the_retry_deliv_counterexample() {
         r#"counterexample after 3 runs: [{"kind":"omission","src":"a","dst":"c","at":1},{"kind":"crash","node":"a","at":2}]"#
     );
 }
+
+/// Drives `suggest` like a foreign simulator's loop would; returns ("certified" or
+/// "counterexample", runs).
+fn suggest_loop(sut: &str, spec: &[&str], extra: &[&str]) -> (String, usize) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let run = |index: usize, faults: &str| {
+        faultline()
+            .args(["run", "--sut", sut, "--faults", faults, "-o"])
+            .arg(dir.path().join(format!("run{index:04}.jsonl")))
+            .output()
+            .expect("runs");
+    };
+    run(0, "[]");
+    for runs in 1..200 {
+        let mut traces: Vec<std::path::PathBuf> = std::fs::read_dir(dir.path())
+            .expect("dir")
+            .map(|entry| entry.expect("entry").path())
+            .collect();
+        traces.sort();
+        let output = faultline()
+            .args(["suggest", "--lines"])
+            .args(spec)
+            .args(extra)
+            .args(&traces)
+            .output()
+            .expect("suggest runs");
+        match output.status.code() {
+            Some(1) => return ("counterexample".into(), runs),
+            Some(0) => {}
+            other => panic!(
+                "suggest exited {other:?}: {}",
+                String::from_utf8_lossy(&output.stderr)
+            ),
+        }
+        let stdout = String::from_utf8(output.stdout).expect("utf-8");
+        let Some(faults) = stdout.lines().next() else {
+            return ("certified".into(), runs);
+        };
+        run(runs, faults);
+    }
+    panic!("{sut}: no verdict in 200 runs");
+}
+
+#[test]
+fn suggest_loops_reach_the_papers_verdicts_and_vacuous_runs_teach_nothing() {
+    let redun = ["--eot", "11", "--eff", "10", "--crashes", "1"];
+    let exempt = ["--crashed-nodes-exempt"];
+    // With the invariant's own exemption the foreign loop needs exactly what `explore` needs.
+    assert_eq!(
+        suggest_loop("redun-deliv", &redun, &exempt),
+        ("certified".to_string(), 11)
+    );
+    let ack = ["--eot", "8", "--eff", "7", "--crashes", "1"];
+    assert_eq!(
+        suggest_loop("ack-deliv", &ack, &exempt),
+        ("certified".to_string(), 25)
+    );
+    // Without it, crashes of goal nodes count as breaking the outcome: more proposals, same
+    // verdicts.
+    assert_eq!(suggest_loop("redun-deliv", &redun, &[]).0, "certified");
+    let retry = ["--eot", "4", "--eff", "2", "--crashes", "1"];
+    assert_eq!(
+        suggest_loop("retry-deliv", &retry, &[]),
+        ("counterexample".to_string(), 3)
+    );
+}
+
+#[test]
+fn a_run_that_holds_only_vacuously_says_so_in_its_header() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let trace = dir.path().join("vacuous.jsonl");
+    let both = r#"[{"kind":"omission","src":"a","dst":"b","at":1},{"kind":"omission","src":"a","dst":"c","at":1}]"#;
+    faultline()
+        .args(["run", "--sut", "simple-deliv", "--faults", both, "-o"])
+        .arg(&trace)
+        .assert()
+        .code(0);
+    let header = std::fs::read_to_string(&trace).expect("trace");
+    assert!(
+        header
+            .lines()
+            .next()
+            .is_some_and(|line| line.contains(r#""verdict":"vacuous""#))
+    );
+}

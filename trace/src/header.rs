@@ -49,10 +49,26 @@ pub struct FailureSpec {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RunVerdict {
-    /// The correctness property held.
+    /// The correctness property held, resting on what the run derived.
     Good,
+    /// The property held only vacuously (its precondition failed, as in `pre -> post` with
+    /// `pre` false): the run shows no support of a good outcome, so LDFI learns nothing to
+    /// break from it. Marking such a run `good` would make LDFI demand that later fault sets
+    /// break whatever the run did derive, which can skip real bugs.
+    Vacuous,
     /// The correctness property was violated.
     Bad,
+}
+
+impl RunVerdict {
+    /// `good`, `vacuous` or `bad`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunVerdict::Good => "good",
+            RunVerdict::Vacuous => "vacuous",
+            RunVerdict::Bad => "bad",
+        }
+    }
 }
 
 /// Line 1 of a trace.
