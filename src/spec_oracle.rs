@@ -48,39 +48,44 @@ impl Oracle for SpecOracle {
     type Error = String;
 
     fn judge(&self, trace: &Trace) -> Result<Judgement, String> {
-        let verdicts = self.verdicts(trace)?;
-        if verdicts.iter().any(|verdict| !verdict.holds) {
-            return Ok(Judgement {
-                outcome: Outcome::Bad,
-                goal: Vec::new(),
-                exempt_if_crashed: BTreeMap::new(),
-            });
-        }
-        // Event → the node whose crash exempts it; needed unconditionally by any property wins.
-        let mut witnesses: BTreeMap<u64, Option<NodeId>> = BTreeMap::new();
-        for goal in verdicts.iter().flat_map(|verdict| &verdict.goal) {
-            let entry = witnesses
-                .entry(goal.event)
-                .or_insert_with(|| goal.exempt_if_crashed.clone());
-            if goal.exempt_if_crashed.is_none() {
-                *entry = None;
-            }
-        }
-        let goal = lift_to_facts(trace, &witnesses);
-        let outcome = if goal.is_empty() {
-            Outcome::Vacuous
-        } else {
-            Outcome::Good
+        Ok(judgement(trace, &self.verdicts(trace)?))
+    }
+}
+
+/// LDFI's reading of a spec's verdicts on `trace`: bad if a property fails, else good with the
+/// proofs' goal (vacuous when they rest on no event).
+pub fn judgement(trace: &Trace, verdicts: &[PropertyVerdict]) -> Judgement {
+    if verdicts.iter().any(|verdict| !verdict.holds) {
+        return Judgement {
+            outcome: Outcome::Bad,
+            goal: Vec::new(),
+            exempt_if_crashed: BTreeMap::new(),
         };
-        let exempt_if_crashed = goal
-            .iter()
-            .filter_map(|(&event, exempt)| Some((event, exempt.clone()?)))
-            .collect();
-        Ok(Judgement {
-            outcome,
-            goal: goal.into_keys().collect(),
-            exempt_if_crashed,
-        })
+    }
+    // Event → the node whose crash exempts it; needed unconditionally by any property wins.
+    let mut witnesses: BTreeMap<u64, Option<NodeId>> = BTreeMap::new();
+    for goal in verdicts.iter().flat_map(|verdict| &verdict.goal) {
+        let entry = witnesses
+            .entry(goal.event)
+            .or_insert_with(|| goal.exempt_if_crashed.clone());
+        if goal.exempt_if_crashed.is_none() {
+            *entry = None;
+        }
+    }
+    let goal = lift_to_facts(trace, &witnesses);
+    let outcome = if goal.is_empty() {
+        Outcome::Vacuous
+    } else {
+        Outcome::Good
+    };
+    let exempt_if_crashed = goal
+        .iter()
+        .filter_map(|(&event, exempt)| Some((event, exempt.clone()?)))
+        .collect();
+    Judgement {
+        outcome,
+        goal: goal.into_keys().collect(),
+        exempt_if_crashed,
     }
 }
 

@@ -10,10 +10,9 @@ use faultline_harness::{
 };
 use faultline_trace::{EventKind, RunVerdict, Trace, faults_to_json};
 
-use faultline_ldfi::Oracle as _;
 use serde_json::json;
 
-use crate::spec_oracle::SpecOracle;
+use crate::spec_oracle::{self, SpecOracle};
 
 /// The longest run `faultline run` makes: a chatty SUT writes tens of events a round, each kept
 /// in memory until the trace is written.
@@ -201,7 +200,7 @@ impl SpecCheck {
     fn of(path: &Path, trace: &Trace) -> anyhow::Result<SpecCheck> {
         let oracle = SpecOracle::load(path)?;
         let verdicts = oracle.verdicts(trace).map_err(anyhow::Error::msg)?;
-        let verdict = match oracle.judge(trace).map_err(anyhow::Error::msg)?.outcome {
+        let verdict = match spec_oracle::judgement(trace, &verdicts).outcome {
             faultline_ldfi::Outcome::Good => RunVerdict::Good,
             faultline_ldfi::Outcome::Vacuous => RunVerdict::Vacuous,
             faultline_ldfi::Outcome::Bad => RunVerdict::Bad,
