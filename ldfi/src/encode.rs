@@ -17,6 +17,9 @@ pub(crate) struct Catalog {
     pub(crate) faults: Vec<Fault>,
     pub(crate) vars: Vec<Bool>,
     index: BTreeMap<Fault, usize>,
+    /// "`node` crashed at or before t", keyed by (node, first crash time, t): a chain
+    /// `by(t) → crash(t) ∨ by(t-1)` shared by every vertex that a crash breaks.
+    crashed_by: BTreeMap<(String, u64, u64), Bool>,
     /// Number of crash and clog variables when the cardinality bounds were last asserted.
     bounded: (usize, usize),
 }
@@ -27,6 +30,7 @@ impl Catalog {
             faults: Vec::new(),
             vars: Vec::new(),
             index: BTreeMap::new(),
+            crashed_by: BTreeMap::new(),
             bounded: (0, 0),
         }
     }
@@ -46,6 +50,49 @@ impl Catalog {
         self.vars.push(var);
         self.index.insert(fault.clone(), index);
         index
+    }
+
+    /// "`node` crashes at an admissible time no later than `lt`": one variable per (node, t),
+    /// built as a chain so that each vertex needs one literal, not one per crash time.
+    pub(crate) fn crashed_by(
+        &mut self,
+        solver: &Solver,
+        model: &FaultModel,
+        node: &str,
+        lt: u64,
+    ) -> Bool {
+        let times = model.crash_times(node, lt);
+        let (first, last) = (*times.start(), *times.end());
+        if first > last {
+            return Bool::from_bool(false);
+        }
+        if let Some(by) = self.crashed_by.get(&(node.to_string(), first, last)) {
+            return by.clone();
+        }
+        // Extend the chain from the latest link already built (iteratively: EOT may be large).
+        let mut previous: Option<Bool> = None;
+        for at in first..=last {
+            let key = (node.to_string(), first, at);
+            if let Some(by) = self.crashed_by.get(&key) {
+                previous = Some(by.clone());
+                continue;
+            }
+            let crash = self.var(
+                solver,
+                model,
+                &Fault::Crash {
+                    node: node.to_string(),
+                    at,
+                },
+            );
+            let by = Bool::new_const(format!("by_{node}_{first}_{at}"));
+            let mut options = vec![self.vars[crash].clone()];
+            options.extend(previous.take());
+            solver.assert(by.implies(Bool::or(&options)));
+            self.crashed_by.insert(key, by.clone());
+            previous = Some(by);
+        }
+        previous.unwrap_or_else(|| Bool::from_bool(false))
     }
 
     pub(crate) fn get(&self, fault: &Fault) -> Option<usize> {
@@ -104,15 +151,9 @@ impl Catalog {
     }
 }
 
-/// "`node` crashes at some time in the run": any of its admissible crash variables.
+/// "`node` crashes at some time in the run".
 fn crashed(solver: &Solver, catalog: &mut Catalog, model: &FaultModel, node: &str) -> Bool {
-    let vars: Vec<usize> = model
-        .crashes_of(node)
-        .iter()
-        .map(|fault| catalog.var(solver, model, fault))
-        .collect();
-    let vars: Vec<&Bool> = vars.iter().map(|&i| &catalog.vars[i]).collect();
-    Bool::or(&vars)
+    catalog.crashed_by(solver, model, node, model.spec().eot)
 }
 
 /// Asserts "the goal of this lineage is broken": the goal needs every premise, a fact any one
@@ -153,13 +194,18 @@ pub(crate) fn assert_goal_broken(
         } else if graph[vertex].is_or() {
             Bool::and(&premises)
         } else {
-            let breakers: Vec<usize> = model
-                .breakers(&graph[vertex])
+            let (faults, crashes) = model.breakers_folded(&graph[vertex]);
+            let mut any: Vec<Bool> = faults
                 .iter()
-                .map(|fault| catalog.var(solver, model, fault))
+                .map(|fault| {
+                    let index = catalog.var(solver, model, fault);
+                    catalog.vars[index].clone()
+                })
                 .collect();
-            let mut any: Vec<&Bool> = breakers.iter().map(|&i| &catalog.vars[i]).collect();
-            any.extend(premises);
+            for (node, lt) in crashes {
+                any.push(catalog.crashed_by(solver, model, node, lt));
+            }
+            any.extend(premises.into_iter().cloned());
             Bool::or(&any)
         };
         solver.assert(broken[vertex.index()].implies(&definition));

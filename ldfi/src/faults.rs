@@ -81,13 +81,6 @@ impl FaultModel {
     }
 
     /// Crashes of `node` that stop an event of it at `lt` (crash time at or before `lt`).
-    /// Every admissible crash of `node` (any time up to EOT).
-    pub(crate) fn crashes_of(&self, node: &str) -> Vec<Fault> {
-        let mut out = Vec::new();
-        self.crashes_through(node, self.spec.eot, &mut out);
-        out
-    }
-
     fn crashes_through(&self, node: &str, lt: u64, out: &mut Vec<Fault>) {
         if self.spec.max_crashes == 0 {
             return;
@@ -117,6 +110,54 @@ impl FaultModel {
                     to,
                 });
             }
+        }
+    }
+
+    /// [`FaultModel::breakers`] with the crashes folded: the faults other than crashes, and
+    /// each (node, time) such that a crash of the node at or before that time breaks `vertex`.
+    /// The encoding turns the latter into one shared "crashed by t" variable each, instead of
+    /// listing every earlier crash time per vertex (which grows with EOT²).
+    pub(crate) fn breakers_folded<'v>(
+        &self,
+        vertex: &'v LineageNode,
+    ) -> (Vec<Fault>, Vec<(&'v str, u64)>) {
+        let mut faults = Vec::new();
+        let mut crashed_by = Vec::new();
+        match vertex {
+            LineageNode::Goal | LineageNode::Fact { .. } | LineageNode::Deliveries { .. } => {}
+            LineageNode::Delivery {
+                src,
+                dst,
+                sent_lt,
+                lt,
+                ..
+            } => {
+                let omission = Fault::Omission {
+                    src: src.clone(),
+                    dst: dst.clone(),
+                    at: *sent_lt,
+                };
+                if self.is_admissible(&omission) {
+                    faults.push(omission);
+                }
+                crashed_by.push((src.as_str(), *sent_lt));
+                crashed_by.push((dst.as_str(), *lt));
+                self.clogs_over(dst, *lt, &mut faults);
+            }
+            LineageNode::Event { node, lt, .. } => {
+                if let Some(node) = node {
+                    crashed_by.push((node.as_str(), *lt));
+                }
+            }
+        }
+        (faults, crashed_by)
+    }
+
+    /// The admissible crash times of `node` up to `lt`, ascending (empty without crashes).
+    pub(crate) fn crash_times(&self, node: &str, lt: u64) -> std::ops::RangeInclusive<u64> {
+        match self.first_send(node) {
+            Some(first) if self.spec.max_crashes > 0 => first..=lt.min(self.spec.eot),
+            _ => 1..=0,
         }
     }
 
