@@ -61,11 +61,9 @@ impl Catalog {
         node: &str,
         lt: u64,
     ) -> Bool {
-        let times = model.crash_times(node, lt);
-        let (first, last) = (*times.start(), *times.end());
-        if first > last {
+        let Some((first, last)) = model.crash_times(node, lt) else {
             return Bool::from_bool(false);
-        }
+        };
         if let Some(by) = self.crashed_by.get(&(node.to_string(), first, last)) {
             return by.clone();
         }

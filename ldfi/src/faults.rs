@@ -153,12 +153,13 @@ impl FaultModel {
         (faults, crashed_by)
     }
 
-    /// The admissible crash times of `node` up to `lt`, ascending (empty without crashes).
-    pub(crate) fn crash_times(&self, node: &str, lt: u64) -> std::ops::RangeInclusive<u64> {
-        match self.first_send(node) {
-            Some(first) if self.spec.max_crashes > 0 => first..=lt.min(self.spec.eot),
-            _ => 1..=0,
-        }
+    /// The admissible crash times of `node` up to `lt` as (first, last), if there are any.
+    pub(crate) fn crash_times(&self, node: &str, lt: u64) -> Option<(u64, u64)> {
+        let first = self
+            .first_send(node)
+            .filter(|_| self.spec.max_crashes > 0)?;
+        let last = lt.min(self.spec.eot);
+        (first <= last).then_some((first, last))
     }
 
     /// The faults that break `vertex` directly (not through its premises), in a fixed order.
