@@ -186,6 +186,14 @@ pub(crate) fn parse_line<T: DeserializeOwned>(
     file: &str,
     line: u64,
 ) -> Result<T, TraceError> {
+    // serde would also read a struct from an array, positionally: a record is an object.
+    if bytes.trim_ascii_start().first() != Some(&b'{') {
+        return Err(TraceError::Syntax {
+            file: file.to_string(),
+            line,
+            message: "expected a JSON object, one record per line".into(),
+        });
+    }
     match serde_json::from_slice(bytes) {
         Ok(value) => Ok(value),
         // The slow path runs only on bad input: it tracks the path of the field being parsed.
@@ -212,11 +220,17 @@ fn field_error(
     let path = err.path().to_string();
     let inner = err.into_inner();
     let message = strip_position(&inner);
-    // serde names a missing field in its message, not in the path.
-    if let Some(name) = message
-        .strip_prefix("missing field `")
-        .and_then(|rest| rest.split('`').next())
-    {
+    // serde names a missing or repeated field in its message, not in the path.
+    for (prefix, expected, found) in [
+        ("missing field `", "a value (the field is required)", None),
+        ("duplicate field `", "the field once", Some("it twice")),
+    ] {
+        let Some(name) = message
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.split('`').next())
+        else {
+            continue;
+        };
         let field = if path == "." {
             name.to_string()
         } else {
@@ -226,8 +240,8 @@ fn field_error(
             file: file.to_string(),
             line,
             field,
-            expected: "a value (the field is required)".into(),
-            found: None,
+            expected: expected.into(),
+            found: found.map(str::to_string),
         };
     }
     let (found, expected) = split_invalid(&message);
@@ -296,5 +310,48 @@ impl<W: Write> TraceWriter<W> {
     /// Flushes and returns the inner writer.
     pub fn finish(self) -> std::io::Result<W> {
         self.output.into_inner().map_err(|err| err.into_error())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &str = r#"{"schema":"faultline-trace/v1","run_id":"x","sut":"s","time_model":"rounds","nodes":["a"]}"#;
+
+    fn first_event_error(line: &str) -> TraceError {
+        let text = format!("{HEADER}\n{line}\n");
+        let mut reader = TraceReader::new(text.as_bytes(), "t.jsonl").expect("header reads");
+        reader
+            .next_event()
+            .expect("a line")
+            .expect_err("the line is bad")
+    }
+
+    #[test]
+    fn a_repeated_field_is_named() {
+        let err = first_event_error(r#"{"id":0,"id":1,"kind":"start","lt":1,"node":"a"}"#);
+        assert_eq!(err.line(), Some(2));
+        assert_eq!(err.field(), Some("id"));
+        assert!(
+            err.to_string()
+                .contains("expected the field once, found it twice"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_record_must_be_an_object_not_an_array() {
+        let err = TraceReader::new(&b"[1,2]\n"[..], "t.jsonl")
+            .err()
+            .expect("not a header");
+        assert!(
+            err.to_string()
+                .contains("t.jsonl:1: not a JSON object: expected a JSON object"),
+            "{err}"
+        );
+        let err = first_event_error(r#"[0,"start",1]"#);
+        assert_eq!(err.line(), Some(2));
+        assert!(matches!(err, TraceError::Syntax { .. }), "{err}");
     }
 }
