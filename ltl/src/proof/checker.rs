@@ -176,6 +176,27 @@ impl Checker<'_> {
         }
     }
 
+    /// Checks a future metric proof's window and truncation flag at `at`; the events inside.
+    fn future_window_span(
+        &self,
+        interval: &Interval,
+        at: usize,
+        window: &crate::Window,
+        truncated: bool,
+    ) -> Result<(usize, usize), ProofError> {
+        let (lo, hi) = self.future_window(interval, at);
+        let to_ns = hi.unwrap_or(u64::MAX);
+        ensure(
+            window.from_ns == lo && window.to_ns == to_ns,
+            at,
+            "wrong window",
+        )?;
+        let last = self.len() - 1;
+        let expected_truncated = hi.is_none_or(|hi| self.times(last) < hi);
+        ensure(truncated == expected_truncated, at, "wrong truncation")?;
+        Ok(self.events_in(at, self.len(), lo, hi))
+    }
+
     fn future_window(&self, window: &Interval, at: usize) -> (u64, Option<u64>) {
         let t = self.times(at);
         (t.saturating_add(window.lo_ns), t.checked_add(window.hi_ns))
@@ -358,15 +379,8 @@ impl Checker<'_> {
                 },
                 Formula::AlwaysWithin(w, f),
             ) => {
-                let (lo, hi) = self.future_window(w, at);
-                ensure(
-                    *a == at && window.from_ns == lo && Some(window.to_ns) == hi.or(Some(u64::MAX)),
-                    at,
-                    "wrong window",
-                )?;
-                let expected_truncated = hi.is_none_or(|hi| self.times(last) < hi);
-                ensure(*truncated == expected_truncated, at, "wrong truncation")?;
-                let (from, end) = self.events_in(at, len, lo, hi);
+                ensure(*a == at, at, "wrong event")?;
+                let (from, end) = self.future_window_span(w, at, window, *truncated)?;
                 Ok(self.range(held, f, (from, end), true, env)? | truncated)
             }
             (
@@ -591,15 +605,8 @@ impl Checker<'_> {
                 },
                 Formula::EventuallyWithin(w, f),
             ) => {
-                let (lo, hi) = self.future_window(w, at);
-                ensure(
-                    *a == at && window.from_ns == lo && Some(window.to_ns) == hi.or(Some(u64::MAX)),
-                    at,
-                    "wrong window",
-                )?;
-                let expected_truncated = hi.is_none_or(|hi| self.times(last) < hi);
-                ensure(*truncated == expected_truncated, at, "wrong truncation")?;
-                let (from, end) = self.events_in(at, len, lo, hi);
+                ensure(*a == at, at, "wrong event")?;
+                let (from, end) = self.future_window_span(w, at, window, *truncated)?;
                 Ok(self.range(never, f, (from, end), false, env)? | truncated)
             }
             (
