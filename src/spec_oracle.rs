@@ -14,7 +14,7 @@ use std::path::Path;
 use anyhow::Context as _;
 use faultline_ldfi::{Judgement, Oracle, Outcome};
 use faultline_ltl::{PropertyVerdict, Spec, TraceModel, check_spec, parse_spec};
-use faultline_trace::{EventKind, NodeId, Trace};
+use faultline_trace::{EventKind, Goal, GoalScope, NodeId, Trace};
 
 /// A parsed spec file, judging runs.
 pub struct SpecOracle {
@@ -56,11 +56,7 @@ impl Oracle for SpecOracle {
 /// proofs' goal (vacuous when they rest on no event).
 pub fn judgement(trace: &Trace, verdicts: &[PropertyVerdict]) -> Judgement {
     if verdicts.iter().any(|verdict| !verdict.holds) {
-        return Judgement {
-            outcome: Outcome::Bad,
-            goal: Vec::new(),
-            exempt_if_crashed: BTreeMap::new(),
-        };
+        return Judgement::bad();
     }
     // Event → the node whose crash exempts it; needed unconditionally by any property wins.
     let mut witnesses: BTreeMap<u64, Option<NodeId>> = BTreeMap::new();
@@ -78,14 +74,18 @@ pub fn judgement(trace: &Trace, verdicts: &[PropertyVerdict]) -> Judgement {
     } else {
         Outcome::Good
     };
-    let exempt_if_crashed = goal
+    let exempt_if_crashed: BTreeMap<u64, NodeId> = goal
         .iter()
         .filter_map(|(&event, exempt)| Some((event, exempt.clone()?)))
         .collect();
+    let scope = if exempt_if_crashed.is_empty() {
+        GoalScope::FaultIndependent
+    } else {
+        GoalScope::CrashedNodesExempt
+    };
     Judgement {
-        outcome,
-        goal: goal.into_keys().collect(),
         exempt_if_crashed,
+        ..Judgement::new(outcome, Goal::all_of(goal.into_keys().collect(), scope))
     }
 }
 
@@ -164,7 +164,7 @@ mod tests {
         let judgement = oracle("retry-deliv").judge(&trace).expect("judged");
         assert_eq!(judgement.outcome, Outcome::Good);
         let mut log_nodes = BTreeSet::new();
-        for &id in &judgement.goal {
+        for &id in &judgement.goal.all_of {
             let event = &trace.events[id as usize];
             // Lifted to facts: every goal event is a derivation, exempt if its node crashes
             // (the spec's `O crashed(m) || ...`).
@@ -197,7 +197,7 @@ mod tests {
         assert_eq!(judgement.outcome, Outcome::Good);
         // `O crashed(c)` makes c's part hold: neither its (missing) log nor the crash event
         // itself is something to break.
-        assert!(judgement.goal.iter().all(|&id| sut_node(&trace, id) != "c"));
+        assert!(judgement.goal.all_of.iter().all(|&id| sut_node(&trace, id) != "c"));
         assert!(!judgement.goal.is_empty());
     }
 

@@ -1,6 +1,6 @@
 //! The SUT registry's types: what a run is configured with, and what an invariant says.
 
-use faultline_trace::{FailureSpec, Fault, NodeId, RunVerdict, TimeModel, Trace};
+use faultline_trace::{FailureSpec, Fault, Goal, NodeId, RunVerdict, TimeModel, Trace};
 use serde::{Deserialize, Serialize};
 
 use crate::HarnessError;
@@ -44,14 +44,12 @@ pub struct InvariantReport {
     pub holds: bool,
     /// `pre` did not hold, so the run is vacuously correct (`holds` is then true).
     pub vacuous: bool,
-    /// Event ids of the derive events the good outcome rests on, ascending (for the delivery
-    /// SUTs: for each node, its latest derive of `["log", P]`); empty when `post` does not hold.
-    pub goal: Vec<u64>,
+    /// What the good outcome rests on and how that depends on the run's crashes (for the
+    /// delivery SUTs: for each node that never crashed, its latest derive of `["log", P]`,
+    /// crashed nodes exempt); empty when `post` does not hold.
+    pub goal: Goal,
     /// One line for people, e.g. `c has "hello" but b does not`.
     pub explanation: String,
-    /// The invariant speaks only of nodes that never crash, so crashing a node cannot break
-    /// its share of the good outcome (LDFI encodes the goal accordingly).
-    pub crashed_nodes_exempt: bool,
 }
 
 impl InvariantReport {

@@ -41,8 +41,8 @@ fn failure_free_runs_hold_non_vacuously() {
         let (trace, report) = run(name, Vec::new());
         assert!(report.holds, "{name}: {}", report.explanation);
         assert!(!report.vacuous, "{name}: {}", report.explanation);
-        assert_eq!(report.goal.len(), 3, "{name}: one log derive per node");
-        for &id in &report.goal {
+        assert_eq!(report.goal.all_of.len(), 3, "{name}: one log derive per node");
+        for &id in &report.goal.all_of {
             let event = trace.event(id).expect("goal ids are events");
             assert_eq!(event.kind, EventKind::Derive);
             assert_eq!(event.fact, Some(serde_json::json!(["log", "hello"])));
@@ -240,11 +240,12 @@ fn a_crashed_receiver_is_exempt_from_agreement() {
     // The goal names only the nodes that stayed up.
     let goal_nodes: Vec<&str> = report
         .goal
+        .all_of
         .iter()
         .map(|&id| trace.events[id as usize].node.as_deref().unwrap_or("?"))
         .collect();
     assert_eq!(goal_nodes, ["a", "b"]);
-    assert!(report.crashed_nodes_exempt);
+    assert_eq!(report.goal.scope, faultline_trace::GoalScope::CrashedNodesExempt);
 }
 
 #[test]

@@ -17,7 +17,7 @@ fn lineage(c: &mut Criterion) {
     // redun-deliv over 200 rounds: every node re-derives its log every round, so the goal has
     // hundreds of alternative derivations per fact.
     let trace = simulate(Protocol::Redun, 200, &[]);
-    let goal = judge(&trace).goal;
+    let goal = judge(&trace).goal.events();
     let mut group = c.benchmark_group("lineage");
     group.throughput(criterion::Throughput::Elements(trace.events.len() as u64));
     group.bench_function("redun-deliv 200 rounds", |b| {

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use faultline_trace::{FailureSpec, Fault, NodeId, Trace, faults_to_json};
+use faultline_trace::{FailureSpec, Fault, Goal, GoalScope, NodeId, Trace, faults_to_json};
 use rayon::prelude::*;
 
 use crate::report::{BoundHit, ExploreReport, Outcome, RunRecord, Verdict};
@@ -32,12 +32,41 @@ where
 pub struct Judgement {
     /// Good, vacuously good or bad.
     pub outcome: Outcome,
-    /// The events the good outcome rests on (ignored unless `Good`).
-    pub goal: Vec<u64>,
+    /// What the good outcome rests on, and how that depends on the run's faults (ignored
+    /// unless `Good`).
+    pub goal: Goal,
+    /// Why this goal may not cover the property (a guessed goal, a property not shown to
+    /// depend only on it). A search that learned from such a judgement never says
+    /// `Certified`: it ends `Inconclusive` with this reason.
+    pub caveat: Option<String>,
     /// Goal events that are not needed when the named node crashes: the property speaks only of
     /// nodes that never crash (reliable broadcast's "correct processes"), so crashing that node
-    /// does not break this part of the outcome. Empty: every goal event is needed.
+    /// does not break this part of the outcome. Read only with the scope
+    /// [`GoalScope::CrashedNodesExempt`]; a goal event missing here is then exempt when its
+    /// own node (the event's actor) crashes.
     pub exempt_if_crashed: BTreeMap<u64, NodeId>,
+}
+
+impl Judgement {
+    /// A bad run.
+    pub fn bad() -> Self {
+        Judgement {
+            outcome: Outcome::Bad,
+            goal: Goal::all_of(Vec::new(), GoalScope::FaultIndependent),
+            caveat: None,
+            exempt_if_crashed: BTreeMap::new(),
+        }
+    }
+
+    /// A run judged `outcome` resting on `goal`.
+    pub fn new(outcome: Outcome, goal: Goal) -> Self {
+        Judgement {
+            outcome,
+            goal,
+            caveat: None,
+            exempt_if_crashed: BTreeMap::new(),
+        }
+    }
 }
 
 /// Judges a trace: an invariant check, an LTL spec, a verdict written by another simulator.
@@ -115,6 +144,11 @@ pub trait Observer {
     fn solve_finished(&mut self, _proposals: usize) {}
     /// A run was judged; `runs` have been executed so far.
     fn run_finished(&mut self, _record: &RunRecord, _runs: u64) {}
+    /// Polled between batches: true stops the search, which then ends `Inconclusive` with
+    /// [`BoundHit::Interrupted`] and everything found so far (Ctrl-C, SIGTERM).
+    fn interrupted(&self) -> bool {
+        false
+    }
 }
 
 /// The observer that ignores everything.
@@ -192,6 +226,7 @@ pub fn explore<R: Runner, O: Oracle>(
         counterexamples: search.counterexamples,
         runs: search.history.len() as u64,
         solver_calls: search.solver_calls,
+        inconclusive_reason: None,
         bound_hit,
         spec,
         fault_space: fault_space(
@@ -332,7 +367,7 @@ fn learn(proposer: &mut Proposer, batch: &[Judged]) -> Result<(), LdfiError> {
             Outcome::Vacuous => proposer.add_vacuous_run(faults, trace),
             Outcome::Good if judgement.goal.is_empty() => proposer.add_vacuous_run(faults, trace),
             Outcome::Good => {
-                let mut lineage = build_lineage(trace, &judgement.goal)?;
+                let mut lineage = build_lineage(trace, &judgement.goal.events())?;
                 lineage.exempt_if_crashed(&judgement.exempt_if_crashed);
                 proposer.add_good_run(faults, trace, &lineage);
             }

@@ -68,6 +68,8 @@ pub enum BoundHit {
         /// Z3's reason.
         reason: String,
     },
+    /// The caller asked the search to stop (Ctrl-C, SIGTERM: see [`crate::Observer::interrupted`]).
+    Interrupted,
 }
 
 /// One executed run.
@@ -94,6 +96,10 @@ pub struct ExploreReport {
     pub solver_calls: u64,
     /// The bound that stopped the search, if one did.
     pub bound_hit: Option<BoundHit>,
+    /// Why the verdict is `Inconclusive` (a bound, or a search that ended without the knowledge
+    /// a certificate needs: a goal not shown to cover the property, every run vacuous); `None`
+    /// for every other verdict.
+    pub inconclusive_reason: Option<String>,
     /// The failure spec searched.
     pub spec: FailureSpec,
     /// The SUT's nodes (from the failure-free run).

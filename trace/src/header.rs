@@ -71,6 +71,97 @@ impl RunVerdict {
     }
 }
 
+/// How a run's goal depends on the run's own faults: which later fault sets a support learned
+/// from this run may bind (see `ldfi/README.md`, "Soundness").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GoalScope {
+    /// The property needs the goal whatever the faults are (it never reads `crashed`): a
+    /// support learned here binds every later fault set.
+    FaultIndependent,
+    /// The property speaks only of nodes that never crash (`forall m. crashed(m) || …`): a goal
+    /// event is not needed when its node crashes, and more crashes only relax the goal. A
+    /// support learned here binds fault sets that crash every node this run crashed, each no
+    /// later than here.
+    CrashedNodesExempt,
+    /// The goal depends on *which* nodes crash in any other way (failover: "held by the first
+    /// server that never crashed"; quorums of live nodes). A support learned here binds only
+    /// fault sets that crash exactly the nodes this run crashed, each no later than here.
+    SameCrashes,
+}
+
+impl GoalScope {
+    /// The schema's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GoalScope::FaultIndependent => "fault_independent",
+            GoalScope::CrashedNodesExempt => "crashed_nodes_exempt",
+            GoalScope::SameCrashes => "same_crashes",
+        }
+    }
+}
+
+/// What a good run's outcome rests on, as its oracle states it: the run is good whenever every
+/// `all_of` event occurs and, for each `any_of` group, at least one of its events occurs. LDFI
+/// tries to break it. Written by the oracle of the run (a foreign simulator puts it in the
+/// header of each good run; see `trace/SCHEMA.md`, "Goals").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Goal {
+    /// Events (ids) that must all occur. A `derive` event stands for its fact at its node: any
+    /// derivation of the same fact there is an alternative support.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub all_of: Vec<u64>,
+    /// Disjunctions: at least one event of each group must occur ("some replica that never
+    /// crashed holds it").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub any_of: Vec<Vec<u64>>,
+    /// How the goal depends on the run's faults.
+    pub scope: GoalScope,
+}
+
+impl Goal {
+    /// A goal needing every event of `all_of`.
+    pub fn all_of(all_of: Vec<u64>, scope: GoalScope) -> Self {
+        Goal {
+            all_of,
+            any_of: Vec::new(),
+            scope,
+        }
+    }
+
+    /// True when the goal names no event (nothing to break: the outcome held vacuously).
+    pub fn is_empty(&self) -> bool {
+        self.all_of.is_empty() && self.any_of.iter().all(Vec::is_empty)
+    }
+
+    /// Every event the goal names, ascending, without repeats.
+    pub fn events(&self) -> Vec<u64> {
+        let mut events: Vec<u64> = self
+            .all_of
+            .iter()
+            .chain(self.any_of.iter().flatten())
+            .copied()
+            .collect();
+        events.sort_unstable();
+        events.dedup();
+        events
+    }
+}
+
+/// How the writer derived lineage: with `derive`/`parents` annotations on every handler event,
+/// or none at all (happens-before). Stated in the header so that a partly annotated trace is
+/// an error, never a silent switch of mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LineageDecl {
+    /// Every `send` and `derive` event lists its `parents` (an event without `parents` depends
+    /// on nothing).
+    Annotated,
+    /// No event has `parents`: lineage follows happens-before.
+    HappensBefore,
+}
+
 /// Line 1 of a trace.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Header {
@@ -102,6 +193,13 @@ pub struct Header {
     /// The run's verdict, if the writer knows it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verdict: Option<RunVerdict>,
+    /// For a good run: what its outcome rests on and how that depends on the faults, as the
+    /// run's oracle states it. Without it, `suggest` can only guess a goal, and says so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub goal: Option<Goal>,
+    /// How lineage is to be read; absent means: annotated if any event has `parents`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lineage: Option<LineageDecl>,
 }
 
 impl Header {
@@ -124,6 +222,8 @@ impl Header {
             faults: Vec::new(),
             initial_state: BTreeMap::new(),
             verdict: None,
+            goal: None,
+            lineage: None,
         }
     }
 }

@@ -45,7 +45,9 @@ mod views;
 pub use error::TraceError;
 pub use event::{Event, EventKind};
 pub use fault::{Fault, faults_to_json, parse_faults};
-pub use header::{FailureSpec, Header, RunVerdict, SCHEMA, TimeModel};
+pub use header::{
+    FailureSpec, Goal, GoalScope, Header, LineageDecl, RunVerdict, SCHEMA, TimeModel,
+};
 pub use io::{TraceReader, TraceWriter, read_and_validate, read_trace};
 pub use render::{EventFilter, write_chart, write_timeline};
 pub use trace::Trace;

@@ -13,7 +13,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use faultline_trace::{EventKind, NodeId, Trace};
+use faultline_trace::{EventKind, Goal, GoalScope, NodeId, Trace};
 use serde_json::Value;
 
 use super::delivery::{BROADCASTER, log_fact};
@@ -100,8 +100,7 @@ pub fn check_delivery(trace: &Trace) -> InvariantReport {
             return InvariantReport {
                 holds: false,
                 vacuous: false,
-                goal: Vec::new(),
-                crashed_nodes_exempt: true,
+                goal: Goal::all_of(Vec::new(), GoalScope::CrashedNodesExempt),
                 explanation: format!(
                     "{} {} {payload:?} but {} {} not",
                     names(&pre),
@@ -139,8 +138,8 @@ pub fn check_delivery(trace: &Trace) -> InvariantReport {
     InvariantReport {
         holds: true,
         vacuous: !any_pre,
-        goal,
-        crashed_nodes_exempt: true,
+        // Agreement among the nodes that never crash: a crash only relaxes the goal.
+        goal: Goal::all_of(goal, GoalScope::CrashedNodesExempt),
         explanation,
     }
 }

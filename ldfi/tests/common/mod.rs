@@ -6,7 +6,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use faultline_ldfi::{Judgement, Outcome};
-use faultline_trace::{Event, EventKind, FailureSpec, Fault, Header, TimeModel, Trace};
+use faultline_trace::{
+    Event, EventKind, FailureSpec, Fault, Goal, GoalScope, Header, TimeModel, Trace,
+};
 use serde_json::json;
 
 /// The five delivery protocols of the paper.
@@ -247,10 +249,10 @@ pub fn judge(trace: &Trace) -> Judgement {
     };
     // Agreement speaks of the nodes that never crash: each node's log is exempt if it crashes.
     let exempt_if_crashed = last.iter().map(|(node, &id)| (id, node.clone())).collect();
+    let goal = Goal::all_of(last.into_values().collect(), GoalScope::CrashedNodesExempt);
     Judgement {
-        outcome,
-        goal: last.into_values().collect(),
         exempt_if_crashed,
+        ..Judgement::new(outcome, goal)
     }
 }
 
