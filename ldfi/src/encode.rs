@@ -61,7 +61,7 @@ impl Catalog {
         node: &str,
         lt: u64,
     ) -> Bool {
-        let Some((first, last)) = model.crash_times(node, lt) else {
+        let Some((first, last)) = model.crash_times(lt) else {
             return Bool::from_bool(false);
         };
         if let Some(by) = self.crashed_by.get(&(node.to_string(), first, last)) {
@@ -150,17 +150,35 @@ impl Catalog {
 }
 
 /// "`node` crashes at some time in the run".
-fn crashed(solver: &Solver, catalog: &mut Catalog, model: &FaultModel, node: &str) -> Bool {
+pub(crate) fn crashed(solver: &Solver, catalog: &mut Catalog, model: &FaultModel, node: &str) -> Bool {
     catalog.crashed_by(solver, model, node, model.spec().eot)
 }
 
-/// Asserts "the goal of this lineage is broken": the goal needs every premise, a fact any one
-/// derivation, every other vertex all its premises and none of its breakers.
+/// The goal of one good run, as the encoding needs it: each goal event's premise in the
+/// lineage and the node whose crash exempts it.
+pub(crate) struct GoalShape<'a> {
+    /// Events that must all occur.
+    pub all_of: &'a [u64],
+    /// Groups of which at least one event must occur.
+    pub any_of: &'a [Vec<u64>],
+    /// Goal event → the node whose crash makes it unnecessary.
+    pub exempt: &'a BTreeMap<u64, String>,
+}
+
+/// Asserts `condition → the goal of this lineage is broken`: some `all_of` event broken, or
+/// every event of some `any_of` group broken, where an event is broken when its lineage is
+/// (a fact: every derivation; anything else: some premise or a breaker) and its node, if it is
+/// exempt when crashed, stays up.
+///
+/// Only one Tseitin direction is asserted for each vertex ("broken → its definition"), so
+/// the formula stays monotone in the fault variables.
 pub(crate) fn assert_goal_broken(
     solver: &Solver,
     catalog: &mut Catalog,
     model: &FaultModel,
     lineage: &LineageGraph,
+    goal: &GoalShape,
+    condition: &Bool,
     run_index: usize,
 ) {
     let graph = &lineage.graph;
@@ -169,27 +187,15 @@ pub(crate) fn assert_goal_broken(
         .map(|v| Bool::new_const(format!("r{run_index}v{}", v.index())))
         .collect();
     for vertex in graph.node_indices() {
+        if vertex == lineage.goal {
+            continue; // the root's definition is the goal shape below
+        }
         let premises: Vec<&Bool> = lineage
             .premises(vertex)
             .into_iter()
             .map(|p| &broken[p.index()])
             .collect();
-        let definition = if vertex == lineage.goal && !lineage.exemptions.is_empty() {
-            // An exempt goal premise is broken only while its node stays up: a crashed node
-            // owes nothing.
-            let premises: Vec<Bool> = lineage
-                .premises(vertex)
-                .into_iter()
-                .map(|p| match lineage.exemptions.get(&p) {
-                    Some(node) => {
-                        let up = crashed(solver, catalog, model, node).not();
-                        Bool::and(&[&broken[p.index()], &up])
-                    }
-                    None => broken[p.index()].clone(),
-                })
-                .collect();
-            Bool::or(&premises)
-        } else if graph[vertex].is_or() {
+        let definition = if graph[vertex].is_or() {
             Bool::and(&premises)
         } else {
             let (faults, crashes) = model.breakers_folded(&graph[vertex]);
@@ -208,5 +214,28 @@ pub(crate) fn assert_goal_broken(
         };
         solver.assert(broken[vertex.index()].implies(&definition));
     }
-    solver.assert(&broken[lineage.goal.index()]);
+    let premise_of: BTreeMap<u64, usize> = lineage
+        .goal_premises
+        .iter()
+        .map(|(event, premise)| (*event, premise.index()))
+        .collect();
+    let mut event_broken = |event: &u64| -> Bool {
+        let Some(&premise) = premise_of.get(event) else {
+            // Not in the lineage: nothing can break it (an invariant of `build_lineage`).
+            return Bool::from_bool(false);
+        };
+        match goal.exempt.get(event) {
+            Some(node) => {
+                let up = crashed(solver, catalog, model, node).not();
+                Bool::and(&[&broken[premise], &up])
+            }
+            None => broken[premise].clone(),
+        }
+    };
+    let mut options: Vec<Bool> = goal.all_of.iter().map(&mut event_broken).collect();
+    for group in goal.any_of {
+        let members: Vec<Bool> = group.iter().map(&mut event_broken).collect();
+        options.push(Bool::and(&members));
+    }
+    solver.assert(condition.implies(Bool::or(&options)));
 }

@@ -1,5 +1,6 @@
 //! Size of the fault space of a failure spec: Molly's gross estimate and the exact count.
 
+use faultline_trace::FailureSpec;
 use num_bigint::BigUint;
 
 /// Both counts for one spec (arbitrary precision: 3pc-size specs exceed `u64`).
@@ -49,10 +50,22 @@ pub fn gross_estimate(eot: u64, eff: u64, crashes: u64, nodes: u64) -> BigUint {
         * crash_prone.pow(u32::try_from(crashes).unwrap_or(u32::MAX))
 }
 
-/// The exact number of distinct admissible fault sets (see [`FaultSpace::exact`]).
+/// Omission patterns of one node whose sends stop at `end` (its crash, or never): it may lose
+/// any subset of its N−1 outgoing messages in each round 1 ≤ t < min(EFF, end).
+fn omission_patterns(eff: u64, end: u64, nodes: u64) -> BigUint {
+    let rounds = eff.min(end).saturating_sub(1);
+    loss_patterns(nodes).pow(u32::try_from(rounds).unwrap_or(u32::MAX))
+}
+
+/// The exact number of distinct admissible fault sets of omissions and crashes (see
+/// [`FaultSpace::exact`]): each node crashes at most once, at a round 1..=EOT, at most
+/// `crashes` nodes in all, and loses any subset of its messages sent at 1 ≤ t < min(EFF, its
+/// crash) — the fault sets [`crate::exhaustive_sets`] enumerates, with no clogs.
 pub fn exact_count(eot: u64, eff: u64, crashes: u64, nodes: u64) -> BigUint {
-    let crash_free = loss_patterns(nodes).pow(u32::try_from(eff).unwrap_or(u32::MAX));
-    let crashing = crash_patterns(eff, eot, nodes);
+    let crash_free = omission_patterns(eff, u64::MAX, nodes);
+    let crashing: BigUint = (1..=eot)
+        .map(|c| omission_patterns(eff, c, nodes))
+        .sum();
     (0..=crashes.min(nodes))
         .map(|k| {
             binomial(nodes, k)
@@ -62,11 +75,30 @@ pub fn exact_count(eot: u64, eff: u64, crashes: u64, nodes: u64) -> BigUint {
         .sum()
 }
 
-/// Both counts.
+/// [`exact_count`] with clogs: times the ways to choose at most `max_clogs` clog windows among
+/// the N · EOT·(EOT−1)/2 windows 1 ≤ from < to ≤ EOT.
+pub fn exact_count_spec(spec: &FailureSpec, nodes: u64) -> BigUint {
+    let windows = nodes * spec.eot * spec.eot.saturating_sub(1) / 2;
+    let clog_choices: BigUint = (0..=u64::from(spec.max_clogs).min(windows))
+        .map(|k| binomial(windows, k))
+        .sum();
+    exact_count(spec.eot, spec.eff, u64::from(spec.max_crashes), nodes) * clog_choices
+}
+
+/// Both counts (omissions and crashes only).
 pub fn fault_space(eot: u64, eff: u64, crashes: u64, nodes: u64) -> FaultSpace {
     FaultSpace {
         gross: gross_estimate(eot, eff, crashes, nodes),
         exact: exact_count(eot, eff, crashes, nodes),
+    }
+}
+
+/// Both counts for a whole failure spec: the exact count includes clog windows (Molly's gross
+/// estimate knows no clogs).
+pub fn fault_space_spec(spec: &FailureSpec, nodes: u64) -> FaultSpace {
+    FaultSpace {
+        gross: gross_estimate(spec.eot, spec.eff, u64::from(spec.max_crashes), nodes),
+        exact: exact_count_spec(spec, nodes),
     }
 }
 
@@ -133,20 +165,31 @@ mod tests {
     }
 
     #[test]
-    fn exact_never_exceeds_gross_and_matches_without_crashes() {
+    fn exact_never_exceeds_gross() {
         for (eot, eff, crashes, nodes) in [(4, 2, 1, 3), (5, 3, 0, 3), (11, 10, 1, 3), (3, 2, 2, 2)]
         {
             let space = fault_space(eot, eff, crashes, nodes);
             assert!(space.exact <= space.gross, "{eot}/{eff}/{crashes}/{nodes}");
             if crashes == 0 {
-                assert_eq!(space.exact, space.gross);
+                // Without crashes only the omission rounds differ: Molly's formula counts rounds
+                // 1..=EFF, its own solver (and ours) only sends at t < EFF.
+                assert_eq!(space.exact, gross_estimate(eot, eff - 1, 0, nodes));
             }
         }
-        // 2 nodes, EOT 3, EFF 2, ≤2 crashes: per node 4 (never crashes) + 1 + 2 + 4 (crash at
-        // 1, 2, 3) = 11 choices; with C = N the gross estimate does not over-count.
-        assert_eq!(exact_count(3, 2, 2, 2).to_string(), "121");
-        // 2 nodes, EOT 3, EFF 2, ≤1 crash: 4·4 + 2·(7·4) = 72 (the gross estimate says 88).
-        assert_eq!(exact_count(3, 2, 1, 2).to_string(), "72");
+        // 2 nodes, EOT 3, EFF 2, ≤2 crashes: per node 2 (never crashes: loses its round-1
+        // message or not) + 1 + 2 + 2 (crash at 1, 2, 3) = 7 choices.
+        assert_eq!(exact_count(3, 2, 2, 2).to_string(), "49");
+        // ≤1 crash: 2·2 + 2·(5·2) = 24 (the gross estimate says 88).
+        assert_eq!(exact_count(3, 2, 1, 2).to_string(), "24");
         assert_eq!(gross(3, 2, 1, 2), "88");
+    }
+
+    #[test]
+    fn clogs_multiply_by_window_choices() {
+        let spec = FailureSpec { eot: 3, eff: 0, max_crashes: 0, max_clogs: 1 };
+        // 2 nodes × 3 windows ([1,2), [1,3), [2,3)) + no clog.
+        assert_eq!(exact_count_spec(&spec, 2).to_string(), "7");
+        let two = FailureSpec { max_clogs: 2, ..spec };
+        assert_eq!(exact_count_spec(&two, 2).to_string(), (1 + 6 + 15).to_string());
     }
 }

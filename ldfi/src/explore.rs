@@ -1,12 +1,13 @@
 //! The explore loop, generic over how runs are made ([`Runner`]) and judged ([`Oracle`]).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use faultline_trace::{FailureSpec, Fault, Goal, GoalScope, NodeId, Trace, faults_to_json};
 use rayon::prelude::*;
 
 use crate::report::{BoundHit, ExploreReport, Outcome, RunRecord, Verdict};
-use crate::{LdfiError, Proposals, Proposer, RandomFaults, build_lineage, fault_space};
+use crate::exhaustive::{canonical, exhaustive_sets, minimal_sets};
+use crate::{LdfiError, Proposals, Proposer, RandomFaults, fault_space_spec};
 
 /// Runs the system under test with a fault set (any simulator).
 pub trait Runner: Sync {
@@ -98,6 +99,9 @@ pub enum Strategy {
         /// The master seed.
         seed: u64,
     },
+    /// Every admissible fault set, in a fixed order ([`crate::exhaustive_sets`]): the ground
+    /// truth. Reports every minimal counterexample; needs nothing of the oracle but its verdicts.
+    Exhaustive,
 }
 
 /// Search settings.
@@ -164,11 +168,20 @@ struct Search<'a, R, O> {
     history: Vec<RunRecord>,
     counterexamples: Vec<Vec<Fault>>,
     solver_calls: u64,
+    /// Canonical fault sets run so far (the explored fraction counts distinct sets).
+    distinct: BTreeSet<Vec<Fault>>,
+    /// The first caveat an oracle attached to a good run's goal.
+    caveat: Option<String>,
+    /// Whether some run held non-vacuously (rested on a goal).
+    tested: bool,
 }
 
-/// Searches the fault space: a failure-free run, then proposals (LDFI) or random sets, each
-/// run and judged, until a counterexample (or, with `find_all`, exhaustion), certification,
-/// or a bound.
+/// How a strategy's loop ended: it covered everything it had to, or a bound stopped it.
+type Ending = Option<BoundHit>;
+
+/// Searches the fault space: a failure-free run, then proposals (LDFI), random sets or every
+/// set (exhaustive), each run and judged, until a counterexample (or, with `find_all`,
+/// exhaustion), certification, or a bound.
 ///
 /// Same runner, oracle and config ⇒ same proposals and counts, whatever `jobs` is: results
 /// of a batch are merged in proposal order.
@@ -201,40 +214,35 @@ pub fn explore<R: Runner, O: Oracle>(
         history: Vec::new(),
         counterexamples: Vec::new(),
         solver_calls: 0,
+        distinct: BTreeSet::new(),
+        caveat: None,
+        tested: false,
     };
     let mut batch = search.run_batch(&[Vec::new()])?;
     let (_, free_trace, free_judgement) = batch.remove(0);
     let nodes = free_trace.header.nodes.clone();
-    let (complete, bound_hit) = if free_judgement.outcome == Outcome::Bad {
+    let ending = if free_judgement.outcome == Outcome::Bad {
         // A bug without faults: every fault set contains the empty counterexample.
-        (true, None)
+        None
     } else {
         match config.strategy {
             Strategy::Ldfi => search.ldfi(free_trace, free_judgement)?,
             Strategy::Random { seed } => search.random(seed, nodes.clone())?,
+            Strategy::Exhaustive => search.exhaustive(&nodes)?,
         }
     };
-    let verdict = match (search.counterexamples.is_empty(), config.strategy, complete) {
-        (false, _, _) => Verdict::Counterexample,
-        (true, Strategy::Ldfi, true) => Verdict::Certified,
-        (true, Strategy::Random { .. }, _) => Verdict::NoCounterexample,
-        (true, Strategy::Ldfi, false) => Verdict::Inconclusive,
-    };
+    let (verdict, inconclusive_reason) = search.verdict(&ending);
     let spec = config.spec;
     Ok(ExploreReport {
         verdict,
         counterexamples: search.counterexamples,
         runs: search.history.len() as u64,
+        distinct_sets: search.distinct.len() as u64,
         solver_calls: search.solver_calls,
-        inconclusive_reason: None,
-        bound_hit,
+        inconclusive_reason,
+        bound_hit: ending,
         spec,
-        fault_space: fault_space(
-            spec.eot,
-            spec.eff,
-            u64::from(spec.max_crashes),
-            nodes.len() as u64,
-        ),
+        fault_space: fault_space_spec(&spec, nodes.len() as u64),
         nodes,
         history: search.history,
     })
@@ -250,6 +258,36 @@ impl<R: Runner, O: Oracle> Search<'_, R, O> {
     fn budget(&self) -> usize {
         let left = self.config.runs_max.saturating_sub(self.runs());
         usize::try_from(left).unwrap_or(usize::MAX)
+    }
+
+    /// The verdict and, when inconclusive, why. A certificate needs the whole space covered
+    /// (by proposals or enumeration), goals stated without caveat, and at least one run whose
+    /// outcome rested on something (a search in which every run held vacuously tested nothing).
+    fn verdict(&self, ending: &Ending) -> (Verdict, Option<String>) {
+        if !self.counterexamples.is_empty() {
+            return (Verdict::Counterexample, None);
+        }
+        if let Some(bound) = ending {
+            return (Verdict::Inconclusive, Some(bound.describe()));
+        }
+        if let Strategy::Random { .. } = self.config.strategy {
+            return (Verdict::NoCounterexample, None);
+        }
+        if !self.tested {
+            let reason = "every run held only vacuously (the property's precondition never \
+                          held), so no run tested the outcome";
+            return (Verdict::Inconclusive, Some(reason.to_string()));
+        }
+        match (&self.caveat, self.config.strategy) {
+            (Some(caveat), Strategy::Ldfi) => (
+                Verdict::Inconclusive,
+                Some(format!(
+                    "no fault set breaks every support found, but only relative to a goal \
+                     that was not shown to cover the property: {caveat}"
+                )),
+            ),
+            _ => (Verdict::Certified, None),
+        }
     }
 
     /// Runs and judges `sets` in parallel; results come back in `sets` order.
@@ -278,9 +316,17 @@ impl<R: Runner, O: Oracle> Search<'_, R, O> {
                 faults: faults.clone(),
                 outcome: judgement.outcome,
             };
-            if judgement.outcome == Outcome::Bad {
-                self.counterexamples.push(faults.clone());
+            match judgement.outcome {
+                Outcome::Bad => self.counterexamples.push(faults.clone()),
+                Outcome::Good if !judgement.goal.is_empty() => {
+                    self.tested = true;
+                    if self.caveat.is_none() {
+                        self.caveat.clone_from(&judgement.caveat);
+                    }
+                }
+                Outcome::Good | Outcome::Vacuous => {}
             }
+            self.distinct.insert(canonical(&faults));
             self.history.push(record);
             let runs = self.runs();
             self.observer
@@ -294,34 +340,44 @@ impl<R: Runner, O: Oracle> Search<'_, R, O> {
         !self.counterexamples.is_empty() && !self.config.find_all
     }
 
-    /// The LDFI loop; returns (search complete, bound hit).
-    fn ldfi(
-        &mut self,
-        free_trace: Trace,
-        free_judgement: Judgement,
-    ) -> Result<(bool, Option<BoundHit>), LdfiError> {
+    /// The bound that stops the search before its next batch, if any.
+    fn bound(&self) -> Option<BoundHit> {
+        if self.observer.interrupted() {
+            return Some(BoundHit::Interrupted);
+        }
+        (self.budget() == 0).then_some(BoundHit::RunsMax {
+            runs_max: self.config.runs_max,
+        })
+    }
+
+    /// The LDFI loop.
+    fn ldfi(&mut self, free_trace: Trace, free_judgement: Judgement) -> Result<Ending, LdfiError> {
         let mut proposer = Proposer::new(self.config.spec, self.config.solver_timeout_ms);
         let mut batch = vec![(Vec::new(), free_trace, free_judgement)];
         let result = loop {
-            learn(&mut proposer, &batch)?;
-            if self.done() {
-                break (false, None);
+            for (faults, trace, judgement) in &batch {
+                proposer.learn(faults, trace, judgement)?;
             }
-            let budget = self.budget();
-            if budget == 0 {
-                let runs_max = self.config.runs_max;
-                break (false, Some(BoundHit::RunsMax { runs_max }));
+            if self.done() {
+                break None;
+            }
+            if let Some(bound) = self.bound() {
+                break Some(bound);
             }
             self.observer.solve_started();
-            let proposals = proposer.propose(self.config.batch_size.max(1).min(budget));
+            let proposals = proposer.propose(self.config.batch_size.max(1).min(self.budget()));
             match proposals {
                 Proposals::Exhausted => {
                     self.observer.solve_finished(0);
-                    break (true, None);
+                    break None;
                 }
                 Proposals::Unknown(reason) => {
                     self.observer.solve_finished(0);
-                    break (false, Some(BoundHit::SolverTimeout { reason }));
+                    break Some(if self.observer.interrupted() {
+                        BoundHit::Interrupted
+                    } else {
+                        BoundHit::SolverTimeout { reason }
+                    });
                 }
                 Proposals::Sets(sets) => {
                     self.observer.solve_finished(sets.len());
@@ -333,45 +389,36 @@ impl<R: Runner, O: Oracle> Search<'_, R, O> {
         Ok(result)
     }
 
-    /// The random baseline; returns (false: never complete, bound hit).
-    fn random(
-        &mut self,
-        seed: u64,
-        nodes: Vec<faultline_trace::NodeId>,
-    ) -> Result<(bool, Option<BoundHit>), LdfiError> {
+    /// The random baseline: never complete.
+    fn random(&mut self, seed: u64, nodes: Vec<NodeId>) -> Result<Ending, LdfiError> {
         let mut random = RandomFaults::new(seed, nodes, self.config.spec);
         while !self.done() {
-            let budget = self.budget();
-            if budget == 0 {
-                let runs_max = self.config.runs_max;
-                return Ok((false, Some(BoundHit::RunsMax { runs_max })));
+            if let Some(bound) = self.bound() {
+                return Ok(Some(bound));
             }
-            let sets: Vec<Vec<Fault>> = (0..self.config.batch_size.max(1).min(budget))
+            let sets: Vec<Vec<Fault>> = (0..self.config.batch_size.max(1).min(self.budget()))
                 .map(|_| random.next_set())
                 .collect();
             self.run_batch(&sets)?;
         }
-        Ok((false, None))
+        Ok(None)
     }
-}
 
-/// Feeds a judged batch to the proposer: every trace first (crash admissibility), then each
-/// run's lesson in proposal order.
-fn learn(proposer: &mut Proposer, batch: &[Judged]) -> Result<(), LdfiError> {
-    for (_, trace, _) in batch {
-        proposer.observe(trace);
-    }
-    for (faults, trace, judgement) in batch {
-        match judgement.outcome {
-            Outcome::Bad => proposer.add_counterexample(faults),
-            Outcome::Vacuous => proposer.add_vacuous_run(faults, trace),
-            Outcome::Good if judgement.goal.is_empty() => proposer.add_vacuous_run(faults, trace),
-            Outcome::Good => {
-                let mut lineage = build_lineage(trace, &judgement.goal.events())?;
-                lineage.exempt_if_crashed(&judgement.exempt_if_crashed);
-                proposer.add_good_run(faults, trace, &lineage);
+    /// Every admissible fault set but the empty one (already run), in batches of at least 64;
+    /// the counterexamples reported are the minimal ones among every bad set.
+    fn exhaustive(&mut self, nodes: &[NodeId]) -> Result<Ending, LdfiError> {
+        let mut sets = exhaustive_sets(self.config.spec, nodes).skip(1).peekable();
+        let chunk = self.config.batch_size.max(64);
+        let mut ending = None;
+        while sets.peek().is_some() {
+            if let Some(bound) = self.bound() {
+                ending = Some(bound);
+                break;
             }
+            let batch: Vec<Vec<Fault>> = sets.by_ref().take(chunk.min(self.budget())).collect();
+            self.run_batch(&batch)?;
         }
+        self.counterexamples = minimal_sets(&self.counterexamples);
+        Ok(ending)
     }
-    Ok(())
 }

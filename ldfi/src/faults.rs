@@ -3,25 +3,26 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use faultline_trace::{EventKind, FailureSpec, Fault, NodeId, Trace};
+use faultline_trace::{EventKind, FailureSpec, Fault, Trace};
 
 use crate::LineageNode;
 
-/// The fault model of a search: the failure spec plus what the runs showed (each node's first
-/// send, from which on it may crash).
+/// The fault model of a search: which faults a failure spec admits, which lineage vertex each
+/// one breaks, and which ones would change a given run.
+///
+/// The admissible faults are exactly those [`crate::exhaustive_sets`] enumerates and
+/// [`crate::exact_count`] counts: omissions of sends at `1 ≤ t < EFF`, crashes of any node at
+/// `1 ≤ t ≤ EOT` (at most one per node, at most `max_crashes`), clog windows
+/// `1 ≤ from < to ≤ EOT` (at most `max_clogs`).
 #[derive(Debug, Clone)]
 pub struct FaultModel {
     spec: FailureSpec,
-    first_send: BTreeMap<NodeId, u64>,
 }
 
 impl FaultModel {
-    /// A model for `spec` that has seen no run yet.
+    /// The model of `spec`.
     pub fn new(spec: FailureSpec) -> Self {
-        FaultModel {
-            spec,
-            first_send: BTreeMap::new(),
-        }
+        FaultModel { spec }
     }
 
     /// The failure spec.
@@ -29,31 +30,14 @@ impl FaultModel {
         &self.spec
     }
 
-    /// Learns each node's first send from `trace` (the earliest over every run seen).
-    pub fn observe(&mut self, trace: &Trace) {
-        for event in trace.events.iter().filter(|e| e.kind == EventKind::Send) {
-            if let Some(src) = &event.src {
-                let first = self.first_send.entry(src.clone()).or_insert(event.lt);
-                *first = (*first).min(event.lt);
-            }
-        }
-    }
-
-    /// The earliest send of `node` seen so far.
-    pub fn first_send(&self, node: &str) -> Option<u64> {
-        self.first_send.get(node).copied()
-    }
-
-    /// Whether one fault is admissible on its own: omissions of sends before EFF, crashes from
-    /// the node's first send to EOT, clogs inside 1..=EOT when clogs are allowed (a clog
-    /// delays: what it holds is delivered at its end, within the run).
+    /// Whether one fault is admissible on its own: omissions of sends before EFF, crashes in
+    /// 1..=EOT, clogs inside 1..=EOT when clogs are allowed (a clog delays: what it holds is
+    /// delivered at its end, within the run).
     pub fn is_admissible(&self, fault: &Fault) -> bool {
         match fault {
             Fault::Omission { src, dst, at } => src != dst && *at < self.spec.eff && *at >= 1,
-            Fault::Crash { node, at } => {
-                self.spec.max_crashes > 0
-                    && *at <= self.spec.eot
-                    && self.first_send(node).is_some_and(|first| *at >= first)
+            Fault::Crash { at, .. } => {
+                self.spec.max_crashes > 0 && *at >= 1 && *at <= self.spec.eot
             }
             Fault::Clog { from, to, .. } => {
                 self.spec.max_clogs > 0 && *from >= 1 && from < to && *to <= self.spec.eot
@@ -85,10 +69,7 @@ impl FaultModel {
         if self.spec.max_crashes == 0 {
             return;
         }
-        let Some(first) = self.first_send(node) else {
-            return;
-        };
-        for at in first..=lt.min(self.spec.eot) {
+        for at in 1..=lt.min(self.spec.eot) {
             out.push(Fault::Crash {
                 node: node.to_string(),
                 at,
@@ -154,12 +135,9 @@ impl FaultModel {
     }
 
     /// The admissible crash times of `node` up to `lt` as (first, last), if there are any.
-    pub(crate) fn crash_times(&self, node: &str, lt: u64) -> Option<(u64, u64)> {
-        let first = self
-            .first_send(node)
-            .filter(|_| self.spec.max_crashes > 0)?;
+    pub(crate) fn crash_times(&self, lt: u64) -> Option<(u64, u64)> {
         let last = lt.min(self.spec.eot);
-        (first <= last).then_some((first, last))
+        (self.spec.max_crashes > 0 && last >= 1).then_some((1, last))
     }
 
     /// The faults that break `vertex` directly (not through its premises), in a fixed order.
@@ -197,12 +175,16 @@ impl FaultModel {
 
     /// Every admissible fault that would change some event of `trace` (drop a delivered
     /// message, stop a handler, hold a delivery). A fault set that adds none of these to the
-    /// set that produced `trace` produces the same run again.
+    /// set that produced `trace` produces the same events again.
+    ///
+    /// With `crash_set_matters` (the property reads which nodes crashed, not only what they
+    /// did), a crash of any node that did not crash in `trace`, at any admissible time, changes
+    /// the run too: a crash after a node's last event changes no event but adds a `crash`.
     ///
     /// # Complexity
     /// O(events + faults returned): a node's crashes are listed once, up to its latest
     /// event, not once per event (which was quadratic in EOT).
-    pub fn affecting(&self, trace: &Trace) -> BTreeSet<Fault> {
+    pub fn affecting(&self, trace: &Trace, crash_set_matters: bool) -> BTreeSet<Fault> {
         let mut out = Vec::new();
         // The latest time each node does something a crash would stop: a crash at or before
         // it changes the run; crashes stopping earlier events are a subset.
@@ -236,6 +218,20 @@ impl FaultModel {
                 }
             }
         }
+        if crash_set_matters {
+            let crashed: BTreeSet<&str> = trace
+                .header
+                .faults
+                .iter()
+                .filter_map(|fault| match fault {
+                    Fault::Crash { node, .. } => Some(node.as_str()),
+                    _ => None,
+                })
+                .collect();
+            for node in trace.header.nodes.iter().filter(|n| !crashed.contains(n.as_str())) {
+                latest.insert(node, self.spec.eot);
+            }
+        }
         for (node, lt) in latest {
             self.crashes_through(node, lt, &mut out);
         }
@@ -253,7 +249,7 @@ fn note_latest<'a>(latest: &mut BTreeMap<&'a str, u64>, node: &'a str, lt: u64) 
 
 #[cfg(test)]
 mod tests {
-    use faultline_trace::{Event, Header, TimeModel};
+    use faultline_trace::{Event, Header, NodeId, TimeModel};
 
     use super::*;
 
@@ -320,14 +316,13 @@ mod tests {
             event.id = id as u64;
         }
         for (max_crashes, max_clogs) in [(0, 0), (1, 0), (2, 3)] {
-            let mut model = FaultModel::new(FailureSpec {
+            let model = FaultModel::new(FailureSpec {
                 eot: 9,
                 eff: 4,
                 max_crashes,
                 max_clogs,
             });
-            model.observe(&trace);
-            let affecting = model.affecting(&trace);
+            let affecting = model.affecting(&trace, false);
             assert_eq!(affecting, affecting_by_definition(&model, &trace));
             assert_eq!(
                 affecting.iter().any(|f| matches!(f, Fault::Crash { .. })),

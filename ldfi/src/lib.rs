@@ -27,7 +27,6 @@
 //! let spec = FailureSpec { eot: 4, eff: 2, max_crashes: 0, max_clogs: 0 };
 //! let lineage = build_lineage(&trace, &default_goal(&trace))?;
 //! let mut proposer = Proposer::new(spec, 10_000);
-//! proposer.observe(&trace);
 //! proposer.add_good_run(&[], &trace, &lineage);
 //! let omission = Fault::Omission { src: "a".into(), dst: "b".into(), at: 1 };
 //! assert_eq!(proposer.propose(5), Proposals::Sets(vec![vec![omission]]));
@@ -38,7 +37,9 @@
 mod encode;
 mod error;
 mod estimate;
+mod exhaustive;
 mod explore;
+mod foreign;
 mod export;
 mod faults;
 mod lineage;
@@ -47,10 +48,17 @@ mod random;
 mod report;
 
 pub use error::LdfiError;
-pub use estimate::{FaultSpace, exact_count, fault_space, fraction, gross_estimate};
+pub use estimate::{
+    FaultSpace, exact_count, exact_count_spec, fault_space, fault_space_spec, fraction,
+    gross_estimate,
+};
+pub use exhaustive::{canonical, exhaustive_sets, minimal_sets};
 pub use explore::{ExploreConfig, Judgement, Observer, Oracle, Runner, Silent, Strategy, explore};
 pub use export::{to_dot, to_json};
 pub use faults::FaultModel;
+pub use foreign::{
+    ForeignTraceError, GoalGuess, check_foreign_trace, foreign_judgement, lineage_mode_name,
+};
 pub use lineage::{
     LineageGraph, LineageMode, LineageNode, build_lineage, default_goal, select_goal,
 };

@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use faultline_trace::{Event, EventKind, NodeId, Trace};
+use faultline_trace::{Event, EventKind, LineageDecl, NodeId, Trace};
 use petgraph::graph::{DiGraph, NodeIndex};
 use serde::Serialize;
 use serde_json::Value;
@@ -145,31 +145,9 @@ pub struct LineageGraph {
     /// Each goal event with the premise of the root that stands for it (several goal events
     /// may share one: the derivations of one fact), in goal order.
     pub goal_premises: Vec<(u64, NodeIndex)>,
-    /// Goal premises that a crash of the named node makes unnecessary (see
-    /// [`crate::Judgement::exempt_if_crashed`]); empty unless set with
-    /// [`LineageGraph::exempt_if_crashed`].
-    pub exemptions: BTreeMap<NodeIndex, NodeId>,
 }
 
 impl LineageGraph {
-    /// Marks the goal premises whose every goal event is exempt when the same node crashes
-    /// (`exempt`: goal event id → node).
-    pub fn exempt_if_crashed(&mut self, exempt: &BTreeMap<u64, NodeId>) {
-        let mut by_premise: BTreeMap<NodeIndex, Option<&NodeId>> = BTreeMap::new();
-        for (event, premise) in &self.goal_premises {
-            let node = exempt.get(event);
-            let entry = by_premise.entry(*premise).or_insert(node);
-            if *entry != node {
-                // Goal events of one premise disagree: the premise is needed unconditionally.
-                *entry = None;
-            }
-        }
-        self.exemptions = by_premise
-            .into_iter()
-            .filter_map(|(premise, node)| Some((premise, node?.clone())))
-            .collect();
-    }
-
     /// Premises of `vertex`, in the order they were added.
     pub fn premises(&self, vertex: NodeIndex) -> Vec<NodeIndex> {
         let mut premises: Vec<NodeIndex> = self.graph.neighbors(vertex).collect();
@@ -279,7 +257,6 @@ pub fn build_lineage(trace: &Trace, goal: &[u64]) -> Result<LineageGraph, LdfiEr
         goal: root,
         mode: builder.mode,
         goal_premises,
-        exemptions: BTreeMap::new(),
     })
 }
 
@@ -323,14 +300,15 @@ impl<'t> Builder<'t> {
                 _ => {}
             }
         }
-        let annotated = trace.events.iter().any(|e| !e.parents.is_empty());
+        let mode = match trace.header.lineage {
+            Some(LineageDecl::Annotated) => LineageMode::Annotated,
+            Some(LineageDecl::HappensBefore) => LineageMode::HappensBefore,
+            None if trace.events.iter().any(|e| !e.parents.is_empty()) => LineageMode::Annotated,
+            None => LineageMode::HappensBefore,
+        };
         Builder {
             trace,
-            mode: if annotated {
-                LineageMode::Annotated
-            } else {
-                LineageMode::HappensBefore
-            },
+            mode,
             graph: DiGraph::new(),
             memo: HashMap::new(),
             pending: Vec::new(),
@@ -386,8 +364,23 @@ impl<'t> Builder<'t> {
                 let event = self
                     .event(*id)
                     .ok_or_else(|| self.bad(*id, "no such event"))?;
-                match (event.kind, &event.src, &event.dst, event.sent_lt) {
-                    (EventKind::Deliver, Some(src), Some(dst), Some(sent_lt)) => {
+                match event.kind {
+                    EventKind::Deliver => {
+                        // An omission, a clog or a crash must be able to break a delivery: one
+                        // whose channel or send time is unknown would look unbreakable, and
+                        // a certificate would rest on it.
+                        let (Some(src), Some(dst)) = (&event.src, &event.dst) else {
+                            return Err(self.bad(*id, "a deliver needs `src` and `dst`"));
+                        };
+                        let sent_lt = match event.sent_lt {
+                            Some(sent_lt) => sent_lt,
+                            None => self.send_time(event).ok_or_else(|| {
+                                self.bad(
+                                    *id,
+                                    "a deliver needs `sent_lt`, or a `msg_id` naming an earlier send",
+                                )
+                            })?,
+                        };
                         LineageNode::Delivery {
                             event: event.id,
                             src: src.clone(),
@@ -409,6 +402,12 @@ impl<'t> Builder<'t> {
                 }
             }
         })
+    }
+
+    /// The logical time of the send a deliver's `msg_id` names, if the trace has it.
+    fn send_time(&self, deliver: &Event) -> Option<u64> {
+        let send = *self.sends.get(&deliver.msg_id?)?;
+        (send < deliver.id).then(|| self.event(send)).flatten().map(|e| e.lt)
     }
 
     fn bad(&self, event: u64, problem: &str) -> LdfiError {
@@ -485,9 +484,9 @@ impl<'t> Builder<'t> {
                 }
             }
             LineageMode::HappensBefore => {
-                if event.kind != EventKind::Deliver
-                    && let Some(node) = event.actor()
-                {
+                // Everything a node does after an input depends on every earlier input of it
+                // (its state): a delivery's handler too, not only the delivery's send.
+                if let Some(node) = event.actor() {
                     let count = self.deliveries_before(node, id);
                     if count > 0 {
                         keys.push(Key::Deliveries {

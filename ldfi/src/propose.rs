@@ -1,14 +1,30 @@
 //! Enumerating fault sets: subset-minimal, smallest first, never one already tried, implied by a
 //! tried set, or containing a known counterexample.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
-use faultline_trace::{FailureSpec, Fault, Trace};
+use faultline_trace::{FailureSpec, Fault, GoalScope, NodeId, Trace};
 use z3::ast::{Bool, atmost};
 use z3::{Params, SatResult, Solver};
 
-use crate::encode::{Catalog, assert_goal_broken};
-use crate::{FaultModel, LineageGraph};
+use crate::encode::{Catalog, GoalShape, assert_goal_broken, crashed};
+use crate::{FaultModel, Judgement, LdfiError, LineageGraph, Outcome, build_lineage};
+
+/// Each goal event's exempting node: the one the oracle named, else the event's own node.
+fn exemptions(trace: &Trace, judgement: &Judgement) -> BTreeMap<u64, NodeId> {
+    judgement
+        .goal
+        .events()
+        .into_iter()
+        .filter_map(|event| {
+            let node = match judgement.exempt_if_crashed.get(&event) {
+                Some(node) => node.clone(),
+                None => trace.event(event)?.actor()?.clone(),
+            };
+            Some((event, node))
+        })
+        .collect()
+}
 
 /// What one call of [`Proposer::propose`] found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,49 +83,128 @@ impl Proposer {
         self.catalog.faults.len()
     }
 
+    /// Learns from one judged run: a bad run is a counterexample; a vacuous one (or a good
+    /// one with an empty goal) only rules out the fault sets that would repeat it; a good one
+    /// also adds "break the goal of this run", bound to the fault sets its goal's scope covers
+    /// (see [`GoalScope`] and `ldfi/README.md`, "Soundness").
+    pub fn learn(
+        &mut self,
+        faults: &[Fault],
+        trace: &Trace,
+        judgement: &Judgement,
+    ) -> Result<(), LdfiError> {
+        let scope = judgement.goal.scope;
+        match judgement.outcome {
+            Outcome::Bad => self.add_counterexample(faults),
+            Outcome::Good if !judgement.goal.is_empty() => {
+                let lineage = build_lineage(trace, &judgement.goal.events())?;
+                let exempt = match scope {
+                    GoalScope::CrashedNodesExempt => exemptions(trace, judgement),
+                    GoalScope::FaultIndependent | GoalScope::SameCrashes => BTreeMap::new(),
+                };
+                let shape = GoalShape {
+                    all_of: &judgement.goal.all_of,
+                    any_of: &judgement.goal.any_of,
+                    exempt: &exempt,
+                };
+                self.add_lesson(faults, trace, &lineage, &shape, scope);
+            }
+            Outcome::Good | Outcome::Vacuous => self.add_vacuous_run(faults, trace, scope),
+        }
+        Ok(())
+    }
+
     /// Records a run that produced `trace` under `faults` and whose outcome held with this
-    /// `lineage`: every later proposal must break it. Call [`Proposer::observe`] first for every
-    /// trace of a batch, so crash admissibility uses the earliest sends seen.
+    /// `lineage`, every goal event needed whatever the faults: every later proposal must break
+    /// it. (The building block of [`Proposer::learn`], for tests and hand-made lineage.)
     pub fn add_good_run(&mut self, faults: &[Fault], trace: &Trace, lineage: &LineageGraph) {
-        self.add_tried(faults, trace);
+        let all_of: Vec<u64> = lineage.goal_premises.iter().map(|(e, _)| *e).collect();
+        let shape = GoalShape {
+            all_of: &all_of,
+            any_of: &[],
+            exempt: &BTreeMap::new(),
+        };
+        self.add_lesson(faults, trace, lineage, &shape, GoalScope::FaultIndependent);
+    }
+
+    fn add_lesson(
+        &mut self,
+        faults: &[Fault],
+        trace: &Trace,
+        lineage: &LineageGraph,
+        shape: &GoalShape,
+        scope: GoalScope,
+    ) {
+        self.add_tried(faults, trace, scope == GoalScope::SameCrashes);
         if lineage.is_empty() {
             return;
         }
         let run_index = self.runs_encoded;
         self.runs_encoded += 1;
+        let condition = self.scope_condition(faults, &trace.header.nodes, scope);
         assert_goal_broken(
             &self.solver,
             &mut self.catalog,
             &self.model,
             lineage,
+            shape,
+            &condition,
             run_index,
         );
         self.catalog.assert_bounds(&self.solver, &self.model);
     }
 
+    /// The fault sets a lesson of a run with `faults` binds: every set (fault-independent
+    /// goal); sets crashing every node this run crashed, each no later (crashed nodes exempt);
+    /// or, in addition, crashing no other node (a goal that depends on the crash set).
+    ///
+    /// "No later": a node crashed later than here would run handlers this run never saw, which
+    /// only a monotone protocol could be trusted to ignore; earlier crashes are covered by the
+    /// lineage (they break the events they stop).
+    fn scope_condition(&mut self, faults: &[Fault], nodes: &[NodeId], scope: GoalScope) -> Bool {
+        let mut parts = Vec::new();
+        if scope != GoalScope::FaultIndependent {
+            for fault in faults {
+                if let Fault::Crash { node, at } = fault {
+                    parts.push(self.catalog.crashed_by(&self.solver, &self.model, node, *at));
+                }
+            }
+        }
+        if scope == GoalScope::SameCrashes {
+            for node in nodes {
+                let crashed_here = faults
+                    .iter()
+                    .any(|f| matches!(f, Fault::Crash { node: n, .. } if n == node));
+                if !crashed_here {
+                    parts.push(crashed(&self.solver, &mut self.catalog, &self.model, node).not());
+                }
+            }
+        }
+        Bool::and(&parts)
+    }
+
     /// Records a run whose outcome held only vacuously (nothing to break): only sets that add
     /// a fault changing this run, or drop one of its faults, stay possible.
-    pub fn add_vacuous_run(&mut self, faults: &[Fault], trace: &Trace) {
-        self.add_tried(faults, trace);
+    pub fn add_vacuous_run(&mut self, faults: &[Fault], trace: &Trace, scope: GoalScope) {
+        self.add_tried(faults, trace, scope == GoalScope::SameCrashes);
         self.catalog.assert_bounds(&self.solver, &self.model);
     }
 
-    /// Learns from `trace` which nodes send when (crash admissibility).
-    pub fn observe(&mut self, trace: &Trace) {
-        self.model.observe(trace);
-    }
-
-    /// Records a counterexample: no later proposal contains it (or a stronger version of it:
-    /// the same faults with crashes no later).
+    /// Records a counterexample: no later proposal contains it. (Not "or a version with an
+    /// earlier crash": an earlier crash can stop the very event that made this run bad, so such
+    /// a set may be good, or a different minimal counterexample.)
     pub fn add_counterexample(&mut self, faults: &[Fault]) {
         let mut sorted = faults.to_vec();
         sorted.sort();
-        for fault in &sorted {
-            self.catalog.var(&self.solver, &self.model, fault);
-        }
-        self.tried.insert(sorted.clone());
-        let block = self.dominator_block(&sorted);
-        self.solver.assert(&block);
+        let vars: Vec<Bool> = sorted
+            .iter()
+            .map(|fault| {
+                let index = self.catalog.var(&self.solver, &self.model, fault);
+                self.catalog.vars[index].clone()
+            })
+            .collect();
+        self.tried.insert(sorted);
+        self.solver.assert(Bool::and(&vars).not());
         self.catalog.assert_bounds(&self.solver, &self.model);
     }
 
@@ -126,7 +221,7 @@ impl Proposer {
     }
 
     /// "A set that contains `faults` and adds nothing that changes this run is this run again."
-    fn add_tried(&mut self, faults: &[Fault], trace: &Trace) {
+    fn add_tried(&mut self, faults: &[Fault], trace: &Trace, crash_set_matters: bool) {
         let mut sorted = faults.to_vec();
         sorted.sort();
         let mine: Vec<usize> = sorted
@@ -135,7 +230,7 @@ impl Proposer {
             .collect();
         let affecting: Vec<usize> = self
             .model
-            .affecting(trace)
+            .affecting(trace, crash_set_matters)
             .iter()
             .filter(|fault| sorted.binary_search(fault).is_err())
             .map(|fault| self.catalog.var(&self.solver, &self.model, fault))

@@ -72,6 +72,21 @@ pub enum BoundHit {
     Interrupted,
 }
 
+impl BoundHit {
+    /// One line for people: what stopped the search.
+    pub fn describe(&self) -> String {
+        match self {
+            BoundHit::RunsMax { runs_max } => {
+                format!("the run bound (--runs-max {runs_max}) stopped the search")
+            }
+            BoundHit::SolverTimeout { reason } => {
+                format!("the solver gave up ({reason}; raise --solver-timeout-ms)")
+            }
+            BoundHit::Interrupted => "the search was interrupted".to_string(),
+        }
+    }
+}
+
 /// One executed run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RunRecord {
@@ -92,6 +107,8 @@ pub struct ExploreReport {
     pub counterexamples: Vec<Vec<Fault>>,
     /// Runs executed, the failure-free and failing runs included (the paper's count).
     pub runs: u64,
+    /// Distinct fault sets among them, in canonical form (what the explored fraction counts).
+    pub distinct_sets: u64,
     /// Solver checks made.
     pub solver_calls: u64,
     /// The bound that stopped the search, if one did.
@@ -112,8 +129,9 @@ pub struct ExploreReport {
 }
 
 impl ExploreReport {
-    /// Runs executed / exact fault-space size.
+    /// Distinct fault sets run / exact fault-space size: at most 1, since every set run is an
+    /// admissible one, counted once.
     pub fn explored_fraction(&self) -> f64 {
-        crate::estimate::fraction(self.runs, &self.fault_space.exact)
+        crate::estimate::fraction(self.distinct_sets, &self.fault_space.exact)
     }
 }

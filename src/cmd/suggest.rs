@@ -1,23 +1,31 @@
 //! `faultline suggest`: LDFI over traces written by another simulator.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use faultline_ldfi::{Proposals, Proposer, build_lineage, select_goal};
-use faultline_trace::{FailureSpec, NodeId, RunVerdict, faults_to_json};
-use serde_json::json;
+use faultline_ldfi::{
+    GoalGuess, Outcome, Proposals, Proposer, check_foreign_trace, foreign_judgement,
+};
+use faultline_trace::{EventKind, FailureSpec, RunVerdict, faults_to_json};
+use serde_json::{Value, json};
+
+/// The version of `suggest`'s JSON output.
+const SCHEMA: &str = "faultline-suggest/v1";
 
 /// Arguments of `faultline suggest`.
 ///
-/// Reads the traces of earlier runs (each header holds the faults injected and the run's
-/// verdict) and prints the next fault sets as one JSON object: `{"proposals": [[fault...]...],
-/// "done": bool, "verdict": "searching" | "certified" | "counterexample"}`. Exit 0 with
-/// proposals or certified, 1 when a trace's verdict is bad, 2 on bad input.
+/// Reads the traces of earlier runs (each header holds the faults injected, the run's verdict
+/// and, for a good run, the goal its oracle states) and prints the next fault sets as one JSON
+/// object: `{"schema": "faultline-suggest/v1", "proposals": [[fault...]...], "done": bool,
+/// "verdict": "searching" | "certified" | "inconclusive" | "counterexample"}`. Exit 0 with
+/// proposals or certified, 1 when a trace's verdict is bad, 2 on bad input, 3 inconclusive
+/// (the space is exhausted only relative to a guessed goal, every run was vacuous, or the
+/// solver gave up; `inconclusive_reason` says which).
 ///
 /// With `--lines`, for shell loops: one proposal per line (a JSON fault list), nothing at all
-/// when certified, and the counterexample's fault list when a trace's verdict is bad (exit 1).
+/// when done (exit 0 certified, 3 inconclusive with the reason on stderr), and the
+/// counterexample's fault list when a trace's verdict is bad (exit 1).
 #[derive(clap::Args, Debug)]
 pub struct SuggestArgs {
     /// Traces of the runs so far (the failure-free run first is customary, not required).
@@ -44,12 +52,14 @@ pub struct SuggestArgs {
     /// Print one fault list per line (nothing when certified) instead of a JSON object.
     #[arg(long)]
     pub lines: bool,
-    /// The good outcome is this fact (JSON, e.g. '["log","hello"]') wherever it is derived.
-    /// Default: every fact derived in a run (every delivery when a trace has no `derive`).
+    /// For traces whose header states no `goal`: the good outcome is this fact (JSON, e.g.
+    /// '["log","hello"]') wherever it is derived. Default: every fact derived in a run (every
+    /// delivery when a trace has no `derive`). A guessed goal never yields a certificate.
     #[arg(long)]
     pub goal: Option<String>,
-    /// Your property speaks only of nodes that never crash: a goal fact at a node that crashed
-    /// is not required, so LDFI does not try to break the outcome by crashing that node.
+    /// For traces whose header states no `goal`: your property speaks only of nodes that never
+    /// crash, so a goal fact at a node that crashed is not required. Without it a guessed goal
+    /// binds only runs with the same crashed nodes.
     #[arg(long)]
     pub crashed_nodes_exempt: bool,
 }
@@ -63,25 +73,39 @@ pub fn run(args: SuggestArgs) -> anyhow::Result<ExitCode> {
         max_clogs: args.clogs,
     };
     super::explore::check_spec(&spec)?;
+    let guess = GoalGuess {
+        fact: match &args.goal {
+            Some(text) => Some(serde_json::from_str::<Value>(text).with_context(|| {
+                format!("--goal {text:?}: expected a JSON fact such as '[\"log\",\"hello\"]'")
+            })?),
+            None => None,
+        },
+        crashed_nodes_exempt: args.crashed_nodes_exempt,
+    };
     let mut traces = Vec::with_capacity(args.traces.len());
     for path in &args.traces {
         let trace = faultline_trace::read_trace(path)?;
-        let verdict = trace.header.verdict.with_context(|| {
-            format!(
-                "{}:1: field `verdict`: expected \"good\", \"vacuous\" or \"bad\" (the run's outcome)",
-                path.display()
-            )
-        })?;
-        traces.push((path, trace, verdict));
+        check_foreign_trace(&trace, &spec).with_context(|| format!("{}", path.display()))?;
+        traces.push(trace);
     }
-    if let Some((_, trace, _)) = traces
+    if let Some(fact) = &guess.fact {
+        let derived = traces
+            .iter()
+            .flat_map(|t| &t.events)
+            .any(|event| event.kind == EventKind::Derive && event.fact.as_ref() == Some(fact));
+        if !derived {
+            anyhow::bail!("--goal {fact}: no trace derives this fact (check its spelling)");
+        }
+    }
+    if let Some(trace) = traces
         .iter()
-        .find(|(_, _, verdict)| *verdict == RunVerdict::Bad)
+        .find(|trace| trace.header.verdict == Some(RunVerdict::Bad))
     {
         if args.lines {
             println!("{}", faults_to_json(&trace.header.faults));
         } else {
             let out = json!({
+                "schema": SCHEMA,
                 "proposals": [],
                 "done": true,
                 "verdict": "counterexample",
@@ -92,58 +116,81 @@ pub fn run(args: SuggestArgs) -> anyhow::Result<ExitCode> {
         return Ok(super::bug_found());
     }
     let mut proposer = Proposer::new(spec, args.solver_timeout_ms);
-    for (_, trace, _) in &traces {
-        proposer.observe(trace);
-    }
-    let fact = match &args.goal {
-        Some(text) => Some(
-            serde_json::from_str::<serde_json::Value>(text).with_context(|| {
-                format!("--goal {text:?}: expected a JSON fact such as '[\"log\",\"hello\"]'")
-            })?,
-        ),
-        None => None,
-    };
-    for (path, trace, verdict) in &traces {
-        if *verdict == RunVerdict::Vacuous {
-            // Held only because its precondition failed: nothing of it is a support to break.
-            proposer.add_vacuous_run(&trace.header.faults, trace);
-            continue;
+    let mut caveat: Option<String> = None;
+    let mut tested = false;
+    for trace in &traces {
+        let judgement = foreign_judgement(trace, &guess);
+        if judgement.outcome == Outcome::Good && !judgement.goal.is_empty() {
+            tested = true;
+            if caveat.is_none() {
+                caveat.clone_from(&judgement.caveat);
+            }
         }
-        let goal = select_goal(trace, fact.as_ref(), None);
-        let mut lineage = build_lineage(trace, &goal)
-            .with_context(|| format!("{}: lineage annotations", path.display()))?;
-        if args.crashed_nodes_exempt {
-            let exempt: BTreeMap<u64, NodeId> = goal
-                .iter()
-                .filter_map(|&id| Some((id, trace.event(id)?.actor()?.clone())))
-                .collect();
-            lineage.exempt_if_crashed(&exempt);
-        }
-        if lineage.is_empty() {
-            proposer.add_vacuous_run(&trace.header.faults, trace);
-        } else {
-            proposer.add_good_run(&trace.header.faults, trace, &lineage);
-        }
+        proposer
+            .learn(&trace.header.faults, trace, &judgement)
+            .with_context(|| format!("run {}: lineage", trace.header.run_id))?;
     }
     let proposals = match proposer.propose(usize::try_from(args.count).unwrap_or(usize::MAX)) {
         Proposals::Sets(sets) => sets,
-        Proposals::Exhausted => Vec::new(),
+        Proposals::Exhausted => {
+            let reason = if !tested {
+                Some("every run held only vacuously, so no run tested the outcome".to_string())
+            } else {
+                caveat.map(|caveat| {
+                    format!("no fault set breaks every support found, but only relative to a goal that was not shown to cover the property: {caveat}")
+                })
+            };
+            return finish(&args, reason);
+        }
         Proposals::Unknown(reason) => {
-            anyhow::bail!("the solver gave up: {reason} (raise --solver-timeout-ms)")
+            return finish(
+                &args,
+                Some(format!(
+                    "the solver gave up ({reason}; raise --solver-timeout-ms)"
+                )),
+            );
         }
     };
     if args.lines {
         for faults in &proposals {
             println!("{}", faults_to_json(faults));
         }
-    } else if proposals.is_empty() {
-        println!(
-            "{}",
-            json!({"proposals": [], "done": true, "verdict": "certified"})
-        );
     } else {
-        let out = json!({"proposals": proposals, "done": false, "verdict": "searching"});
+        let out = json!({
+            "schema": SCHEMA,
+            "proposals": proposals,
+            "done": false,
+            "verdict": "searching",
+        });
         println!("{out}");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The search is over: certified (exit 0), or inconclusive for `reason` (exit 3).
+fn finish(args: &SuggestArgs, reason: Option<String>) -> anyhow::Result<ExitCode> {
+    let verdict = if reason.is_some() {
+        "inconclusive"
+    } else {
+        "certified"
+    };
+    if args.lines {
+        if let Some(reason) = &reason {
+            eprintln!("inconclusive: {reason}");
+        }
+    } else {
+        let out = json!({
+            "schema": SCHEMA,
+            "proposals": [],
+            "done": true,
+            "verdict": verdict,
+            "inconclusive_reason": reason,
+        });
+        println!("{out}");
+    }
+    Ok(if reason.is_some() {
+        ExitCode::from(3)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

@@ -1,0 +1,138 @@
+//! The ground truth: every admissible fault set run and judged, verdicts cached per (EOT, set)
+//! so that nested failure specs share their runs.
+
+use std::collections::HashMap;
+
+use faultline::spec_oracle::SpecOracle;
+use faultline_harness::Sut;
+use faultline_ldfi::{Oracle, Outcome, Verdict, exhaustive_sets, minimal_sets};
+use faultline_trace::{FailureSpec, Fault, faults_to_json};
+use rayon::prelude::*;
+
+use crate::{invariant_judgement, run};
+
+/// What running every set of one space showed, for one oracle.
+pub struct Truth {
+    /// Number of bad sets.
+    pub bad: usize,
+    /// The subset-minimal bad sets (canonical).
+    pub minimal: Vec<Vec<Fault>>,
+    /// Some run held non-vacuously.
+    pub tested: bool,
+}
+
+impl Truth {
+    fn new(verdicts: &[(&Vec<Fault>, Outcome)]) -> Self {
+        let bad: Vec<Vec<Fault>> = verdicts
+            .iter()
+            .filter(|(_, outcome)| *outcome == Outcome::Bad)
+            .map(|(set, _)| (*set).clone())
+            .collect();
+        Truth {
+            bad: bad.len(),
+            minimal: minimal_sets(&bad),
+            tested: verdicts
+                .iter()
+                .any(|(_, outcome)| *outcome == Outcome::Good),
+        }
+    }
+
+    /// The verdict a complete search must reach.
+    pub fn verdict(&self) -> Verdict {
+        match (self.bad, self.tested) {
+            (0, true) => Verdict::Certified,
+            (0, false) => Verdict::Inconclusive,
+            _ => Verdict::Counterexample,
+        }
+    }
+
+    /// The minimal counterexamples, as JSON fault lists (the first few).
+    pub fn minimal_json(&self) -> String {
+        let shown: Vec<String> = self
+            .minimal
+            .iter()
+            .take(4)
+            .map(|s| faults_to_json(s))
+            .collect();
+        let more = self.minimal.len().saturating_sub(4);
+        if more > 0 {
+            format!("{} and {more} more", shown.join(" "))
+        } else {
+            shown.join(" ")
+        }
+    }
+}
+
+/// Both oracles' truths for one failure spec.
+pub struct SpecTruth {
+    pub invariant: Truth,
+    pub spec: Option<Truth>,
+}
+
+/// A SUT's cache of judged runs.
+pub struct GroundTruth<'a> {
+    sut: &'static Sut,
+    oracle: Option<&'a SpecOracle>,
+    /// (EOT, canonical set) → (invariant outcome, spec outcome).
+    cache: HashMap<(u64, Vec<Fault>), (Outcome, Option<Outcome>)>,
+}
+
+/// A good judgement with nothing to rest on is vacuous.
+fn outcome(judgement: &faultline_ldfi::Judgement) -> Outcome {
+    match judgement.outcome {
+        Outcome::Good if judgement.goal.is_empty() => Outcome::Vacuous,
+        other => other,
+    }
+}
+
+impl<'a> GroundTruth<'a> {
+    pub fn new(sut: &'static Sut, oracle: Option<&'a SpecOracle>) -> Self {
+        GroundTruth {
+            sut,
+            oracle,
+            cache: HashMap::new(),
+        }
+    }
+
+    /// Runs every admissible set of `spec` not run yet (in parallel) and judges the space.
+    pub fn truth(&mut self, spec: FailureSpec) -> SpecTruth {
+        let nodes = self.sut.node_ids();
+        let sets: Vec<Vec<Fault>> = exhaustive_sets(spec, &nodes).collect();
+        let missing: Vec<&Vec<Fault>> = sets
+            .iter()
+            .filter(|set| !self.cache.contains_key(&(spec.eot, (*set).clone())))
+            .collect();
+        let (sut, oracle) = (self.sut, self.oracle);
+        let judged: Vec<(Outcome, Option<Outcome>)> = missing
+            .par_iter()
+            .map(|set| {
+                let trace = run(sut, spec, set).unwrap_or_else(|err| panic!("{set:?}: {err}"));
+                let invariant = outcome(&invariant_judgement(sut, &trace));
+                let spec = oracle.map(|oracle| {
+                    outcome(&oracle.judge(&trace).unwrap_or_else(|err| panic!("{err}")))
+                });
+                (invariant, spec)
+            })
+            .collect();
+        for (set, verdicts) in missing.into_iter().zip(judged) {
+            self.cache.insert((spec.eot, set.clone()), verdicts);
+        }
+        let looked_up: Vec<(&Vec<Fault>, (Outcome, Option<Outcome>))> = sets
+            .iter()
+            .map(|set| (set, self.cache[&(spec.eot, set.clone())]))
+            .collect();
+        let invariant: Vec<(&Vec<Fault>, Outcome)> =
+            looked_up.iter().map(|(set, (i, _))| (*set, *i)).collect();
+        let spec_truth = self.oracle.map(|_| {
+            let verdicts: Vec<(&Vec<Fault>, Outcome)> = looked_up
+                .iter()
+                .map(|(set, (_, s))| (*set, s.expect("judged by the spec")))
+                .collect();
+            Truth::new(&verdicts)
+        });
+        SpecTruth {
+            invariant: Truth::new(&invariant),
+            spec: spec_truth,
+        }
+    }
+}

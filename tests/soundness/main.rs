@@ -1,0 +1,262 @@
+//! The differential soundness suite: every search strategy against exhaustive enumeration.
+//!
+//! For every built-in SUT and every failure spec with EOT ≤ 6, EFF ≤ EOT, crashes ∈ {0, 1, 2}
+//! and clogs ∈ {0, 1} whose exact fault space has at most `FAULTLINE_SOUNDNESS_MAX` sets
+//! (default 2·10⁵), LDFI must reach the verdict that running every admissible fault set
+//! reaches, through four doors:
+//!
+//! - `explore` with the SUT's built-in invariant;
+//! - `explore --spec specs/NAME.ltl` (the LTL spec as the oracle);
+//! - `suggest` over the traces as a foreign simulator writes them, with `derive`/`parents`;
+//! - `suggest` over the same traces stripped of `derive` events and `parents`
+//!   (happens-before lineage), the goal restated on the events that remain.
+//!
+//! When both find a counterexample, LDFI's must be one of the minimal ones. Runs in release
+//! mode (`cargo test --release --test soundness`); `FAULTLINE_SOUNDNESS_SUTS=a,b` narrows it.
+
+mod ground_truth;
+mod strip;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use faultline::spec_oracle::SpecOracle;
+use faultline_harness::{RunConfig, Sut};
+use faultline_ldfi::{
+    ExploreConfig, ExploreReport, GoalGuess, Judgement, Outcome, Silent, Verdict, canonical,
+    check_foreign_trace, exact_count_spec, explore, foreign_judgement,
+};
+use faultline_trace::{FailureSpec, Fault, Trace};
+use num_bigint::BigUint;
+
+use ground_truth::{GroundTruth, Truth};
+
+/// The largest exact fault space cross-checked.
+fn space_max() -> u64 {
+    std::env::var("FAULTLINE_SOUNDNESS_MAX")
+        .ok()
+        .and_then(|text| text.parse().ok())
+        .unwrap_or(200_000)
+}
+
+/// Every failure spec of the grid, smallest first, with its exact size.
+fn specs(nodes: u64) -> Vec<(FailureSpec, u64)> {
+    let max = BigUint::from(space_max());
+    let mut out = Vec::new();
+    for eot in 1..=6u64 {
+        for eff in 0..=eot {
+            for max_crashes in 0..=2u32 {
+                for max_clogs in 0..=1u32 {
+                    let spec = FailureSpec {
+                        eot,
+                        eff,
+                        max_crashes,
+                        max_clogs,
+                    };
+                    let size = exact_count_spec(&spec, nodes);
+                    if size <= max {
+                        out.push((spec, u64::try_from(size).unwrap_or(u64::MAX)));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The built-in invariant, as `explore` reads it.
+fn invariant_judgement(sut: &Sut, trace: &Trace) -> Judgement {
+    let report = sut.check(trace);
+    let outcome = match (report.holds, report.vacuous) {
+        (false, _) => Outcome::Bad,
+        (true, true) => Outcome::Vacuous,
+        (true, false) => Outcome::Good,
+    };
+    Judgement::new(outcome, report.goal)
+}
+
+fn run(sut: &Sut, spec: FailureSpec, faults: &[Fault]) -> Result<Trace, String> {
+    let config = RunConfig {
+        faults: faults.to_vec(),
+        failure_spec: Some(spec),
+        ..RunConfig::new(0, spec.eot)
+    };
+    sut.run(&config).map_err(|err| err.to_string())
+}
+
+/// A trace as another simulator would hand it over: written and read back as JSON Lines.
+fn round_trip(trace: &Trace) -> Result<Trace, String> {
+    let bytes = trace.to_jsonl();
+    let reader = faultline_trace::TraceReader::new(&bytes[..], "foreign.jsonl")
+        .map_err(|err| err.to_string())?;
+    reader.into_trace().map_err(|err| err.to_string())
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Door {
+    Invariant,
+    Spec,
+    SuggestAnnotated,
+    SuggestHappensBefore,
+}
+
+fn search(
+    sut: &'static Sut,
+    spec: FailureSpec,
+    door: Door,
+    oracle: Option<&SpecOracle>,
+) -> ExploreReport {
+    let mut config = ExploreConfig::new(spec);
+    config.jobs = 1;
+    config.runs_max = 1_000_000;
+    let runner = |faults: &[Fault]| -> Result<Trace, String> {
+        let trace = run(sut, spec, faults)?;
+        match door {
+            Door::Invariant | Door::Spec => Ok(trace),
+            Door::SuggestAnnotated => round_trip(&trace),
+            Door::SuggestHappensBefore => round_trip(&strip::annotations(&trace)?),
+        }
+    };
+    let guess = GoalGuess::default();
+    let result = match door {
+        Door::Invariant => explore(
+            &runner,
+            &|trace: &Trace| Ok::<_, String>(invariant_judgement(sut, trace)),
+            &config,
+            &mut Silent,
+        ),
+        Door::Spec => explore(&runner, oracle.expect("a spec"), &config, &mut Silent),
+        Door::SuggestAnnotated | Door::SuggestHappensBefore => explore(
+            &runner,
+            &|trace: &Trace| {
+                check_foreign_trace(trace, &spec).map_err(|err| err.to_string())?;
+                Ok::<_, String>(foreign_judgement(trace, &guess))
+            },
+            &config,
+            &mut Silent,
+        ),
+    };
+    result.unwrap_or_else(|err| panic!("{} {spec:?} {door:?}: {err}", sut.name))
+}
+
+/// One disagreement, for the failure message.
+fn check(
+    sut: &Sut,
+    spec: &FailureSpec,
+    door: Door,
+    truth: &Truth,
+    report: &ExploreReport,
+) -> Option<String> {
+    let expected = truth.verdict();
+    let at = format!(
+        "{} EOT {} EFF {} crashes {} clogs {} via {door:?}",
+        sut.name, spec.eot, spec.eff, spec.max_crashes, spec.max_clogs
+    );
+    if report.verdict == Verdict::Inconclusive && expected == Verdict::Certified {
+        // Sound, only less than complete: reported, not a failure.
+        eprintln!(
+            "INCONCLUSIVE instead of CERTIFIED: {at}: {}",
+            report.inconclusive_reason.as_deref().unwrap_or("-")
+        );
+        return None;
+    }
+    if report.verdict != expected {
+        return Some(format!(
+            "{at}: LDFI says {:?} ({}) after {} runs, exhaustive says {expected:?} ({} bad sets, minimal: {})",
+            report.verdict,
+            report.inconclusive_reason.as_deref().unwrap_or("-"),
+            report.runs,
+            truth.bad,
+            truth.minimal_json(),
+        ));
+    }
+    if let Some(first) = report.counterexamples.first()
+        && !truth.minimal.contains(&canonical(first))
+    {
+        return Some(format!(
+            "{at}: LDFI's counterexample {} is not a minimal one ({})",
+            faultline_trace::faults_to_json(first),
+            truth.minimal_json()
+        ));
+    }
+    None
+}
+
+#[test]
+fn ldfi_agrees_with_exhaustive_enumeration() {
+    let only: Option<Vec<String>> = std::env::var("FAULTLINE_SOUNDNESS_SUTS")
+        .ok()
+        .map(|list| list.split(',').map(str::to_string).collect());
+    let specs_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("specs");
+    let mut failures = Vec::new();
+    // (door) → (cases, LDFI runs, exhaustive runs, inconclusive instead of certified)
+    let mut totals: BTreeMap<Door, (u64, u64, u64, u64)> = BTreeMap::new();
+    let mut pairs = 0u64;
+    for sut in faultline_harness::suts() {
+        if only
+            .as_ref()
+            .is_some_and(|only| !only.iter().any(|n| n == sut.name))
+        {
+            continue;
+        }
+        let spec_file = specs_dir.join(format!("{}.ltl", sut.name));
+        let oracle = spec_file
+            .exists()
+            .then(|| SpecOracle::load(&spec_file).expect("the shipped spec parses"));
+        let mut truths = GroundTruth::new(sut, oracle.as_ref());
+        let mut sut_runs = (0u64, 0u64);
+        for (spec, size) in specs(sut.nodes.len() as u64) {
+            let truth = truths.truth(spec);
+            let mut doors = vec![
+                Door::Invariant,
+                Door::SuggestAnnotated,
+                Door::SuggestHappensBefore,
+            ];
+            if oracle.is_some() {
+                doors.push(Door::Spec);
+            }
+            for door in doors {
+                let truth = if door == Door::Spec {
+                    truth.spec.as_ref().expect("spec truth")
+                } else {
+                    &truth.invariant
+                };
+                let report = search(sut, spec, door, oracle.as_ref());
+                pairs += 1;
+                let entry = totals.entry(door).or_default();
+                entry.0 += 1;
+                entry.1 += report.runs;
+                entry.2 += size;
+                if report.verdict == Verdict::Inconclusive {
+                    entry.3 += 1;
+                }
+                sut_runs.0 += report.runs;
+                sut_runs.1 += size;
+                if let Some(failure) = check(sut, &spec, door, truth, &report) {
+                    eprintln!("MISMATCH {failure}");
+                    failures.push(failure);
+                }
+            }
+        }
+        eprintln!(
+            "{:<18} LDFI runs {:>8}, exhaustive runs {:>10}",
+            sut.name, sut_runs.0, sut_runs.1
+        );
+    }
+    for (door, (cases, ldfi, exhaustive, inconclusive)) in &totals {
+        eprintln!(
+            "{door:?}: {cases} (SUT, spec) cases, LDFI {ldfi} runs vs exhaustive {exhaustive} ({:.2}%), {inconclusive} inconclusive",
+            100.0 * *ldfi as f64 / (*exhaustive).max(1) as f64
+        );
+    }
+    eprintln!(
+        "{pairs} searches cross-checked, {} mismatches",
+        failures.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
