@@ -1,11 +1,15 @@
 //! The `faultline` command line: a thin layer over the library crates.
 //!
 //! Exit codes (every subcommand): 0 ok / certified, 1 bug found (invariant violated, property
-//! fails, counterexample, anomaly), 2 usage or input error.
+//! fails, counterexample, anomaly), 2 usage, input or output error (standard output that cannot
+//! be written included), 3 inconclusive (a bound such as `--runs-max`, a solver timeout, Ctrl-C
+//! or SIGTERM; the partial report is printed), 4 reserved for nondeterminism (the same fault set
+//! gave a different trace; nothing produces it yet).
 
 mod cmd;
-mod spec_oracle;
+use faultline::spec_oracle;
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -51,11 +55,16 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(err) => {
             // clap prints help/version to stdout with exit 0, usage errors to stderr with exit 2.
-            let _ = err.print();
-            return if err.use_stderr() {
-                ExitCode::from(2)
-            } else {
-                ExitCode::SUCCESS
+            let printed = err.print();
+            if err.use_stderr() {
+                return ExitCode::from(2);
+            }
+            return match printed {
+                Err(io) if io.kind() != std::io::ErrorKind::BrokenPipe => {
+                    report_error(&format!("cannot write to standard output: {io}"));
+                    ExitCode::from(2)
+                }
+                _ => ExitCode::SUCCESS,
             };
         }
     };
@@ -75,10 +84,15 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {}", message(&err));
+            report_error(&message(&err));
             ExitCode::from(2)
         }
     }
+}
+
+/// `error: ...` on standard error; unlike `eprintln!`, does not panic when that fails too.
+fn report_error(text: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "error: {text}");
 }
 
 /// The error and its causes, like `{:#}`, but without a cause whose text the message before it

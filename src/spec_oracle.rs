@@ -13,13 +13,117 @@ use std::path::Path;
 
 use anyhow::Context as _;
 use faultline_ldfi::{Judgement, Oracle, Outcome};
-use faultline_ltl::{PropertyVerdict, Spec, TraceModel, check_spec, parse_spec};
+use faultline_ltl::{
+    Atom, Formula, PropertyVerdict, Spec, TraceModel, check_spec, parse_spec,
+};
 use faultline_trace::{EventKind, Goal, GoalScope, NodeId, Trace};
 
 /// A parsed spec file, judging runs.
 pub struct SpecOracle {
     spec: Spec,
     file: String,
+    crash_reading: CrashReading,
+}
+
+/// How a spec reads `crashed(n)`, which decides how far a goal learned from one run carries
+/// to runs with other crashes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CrashReading {
+    /// It never mentions `crashed`: the goal does not depend on the faults.
+    Never,
+    /// Every `crashed` atom has positive polarity (under an even number of negations and
+    /// implication premises, never under `<->`): more or earlier crashes can only make the
+    /// spec hold, as in "every node that never crashed has it".
+    OnlyPositively,
+    /// Some `crashed` atom can make the spec stricter when a node crashes.
+    Otherwise,
+}
+
+impl CrashReading {
+    /// The spec's crash reading, from its syntax.
+    pub fn of(spec: &Spec) -> Self {
+        let mut reading = CrashReading::Never;
+        for property in &spec.properties {
+            visit(&property.formula, Polarity::Positive, &mut reading);
+        }
+        reading
+    }
+
+    /// The goal scope this reading allows (see `GoalScope`).
+    pub fn scope(self) -> GoalScope {
+        match self {
+            CrashReading::Never => GoalScope::FaultIndependent,
+            CrashReading::OnlyPositively => GoalScope::CrashedNodesExempt,
+            CrashReading::Otherwise => GoalScope::ExactCrashes,
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Polarity {
+    Positive,
+    Negative,
+    Both,
+}
+
+impl Polarity {
+    fn flip(self) -> Self {
+        match self {
+            Polarity::Positive => Polarity::Negative,
+            Polarity::Negative => Polarity::Positive,
+            Polarity::Both => Polarity::Both,
+        }
+    }
+}
+
+/// Records the polarity of every `crashed` atom under `formula`.
+fn visit(formula: &Formula, polarity: Polarity, reading: &mut CrashReading) {
+    use Formula as F;
+    match formula {
+        F::True | F::False | F::Last => {}
+        F::Atom(atom) => {
+            if matches!(atom, Atom::Crashed(_)) {
+                *reading = match (polarity, *reading) {
+                    (Polarity::Positive, CrashReading::Never | CrashReading::OnlyPositively) => {
+                        CrashReading::OnlyPositively
+                    }
+                    _ => CrashReading::Otherwise,
+                };
+            }
+        }
+        F::Not(inner) => visit(inner, polarity.flip(), reading),
+        F::Implies(premise, conclusion) => {
+            visit(premise, polarity.flip(), reading);
+            visit(conclusion, polarity, reading);
+        }
+        F::Iff(left, right) => {
+            visit(left, Polarity::Both, reading);
+            visit(right, Polarity::Both, reading);
+        }
+        F::And(left, right)
+        | F::Or(left, right)
+        | F::Until(left, right)
+        | F::WeakUntil(left, right)
+        | F::Release(left, right)
+        | F::Since(left, right) => {
+            visit(left, polarity, reading);
+            visit(right, polarity, reading);
+        }
+        F::Next(inner)
+        | F::WeakNext(inner)
+        | F::Eventually(inner)
+        | F::Always(inner)
+        | F::Yesterday(inner)
+        | F::WeakYesterday(inner)
+        | F::Once(inner)
+        | F::Historically(inner)
+        | F::EventuallyWithin(_, inner)
+        | F::AlwaysWithin(_, inner)
+        | F::OnceWithin(_, inner)
+        | F::Forall(_, inner)
+        | F::Exists(_, inner)
+        | F::Label(_, inner) => visit(inner, polarity, reading),
+    }
 }
 
 impl SpecOracle {
@@ -29,7 +133,17 @@ impl SpecOracle {
         let source = std::fs::read_to_string(path)
             .with_context(|| format!("{file}: cannot read the spec"))?;
         let spec = parse_spec(&source, &file)?;
-        Ok(SpecOracle { spec, file })
+        let crash_reading = CrashReading::of(&spec);
+        Ok(SpecOracle {
+            spec,
+            file,
+            crash_reading,
+        })
+    }
+
+    /// How the spec reads crashes (decides the goal's scope).
+    pub fn crash_reading(&self) -> CrashReading {
+        self.crash_reading
     }
 
     /// The spec file's name, as given.
@@ -48,13 +162,17 @@ impl Oracle for SpecOracle {
     type Error = String;
 
     fn judge(&self, trace: &Trace) -> Result<Judgement, String> {
-        Ok(judgement(trace, &self.verdicts(trace)?))
+        Ok(judgement(trace, &self.verdicts(trace)?, self.crash_reading))
     }
 }
 
 /// LDFI's reading of a spec's verdicts on `trace`: bad if a property fails, else good with the
 /// proofs' goal (vacuous when they rest on no event).
-pub fn judgement(trace: &Trace, verdicts: &[PropertyVerdict]) -> Judgement {
+pub fn judgement(
+    trace: &Trace,
+    verdicts: &[PropertyVerdict],
+    crash_reading: CrashReading,
+) -> Judgement {
     if verdicts.iter().any(|verdict| !verdict.holds) {
         return Judgement::bad();
     }
@@ -78,15 +196,12 @@ pub fn judgement(trace: &Trace, verdicts: &[PropertyVerdict]) -> Judgement {
         .iter()
         .filter_map(|(&event, exempt)| Some((event, exempt.clone()?)))
         .collect();
-    let scope = if exempt_if_crashed.is_empty() {
-        GoalScope::FaultIndependent
-    } else {
-        GoalScope::CrashedNodesExempt
+    let scope = crash_reading.scope();
+    let goal = Goal {
+        exempt_if_crashed: (scope == GoalScope::CrashedNodesExempt).then_some(exempt_if_crashed),
+        ..Goal::all_of(goal.into_keys().collect(), scope)
     };
-    Judgement {
-        exempt_if_crashed,
-        ..Judgement::new(outcome, Goal::all_of(goal.into_keys().collect(), scope))
-    }
+    Judgement::new(outcome, goal)
 }
 
 /// Replaces each witness event by the facts it derived at its node (a fact has alternative
@@ -171,7 +286,7 @@ mod tests {
             assert_eq!(event.kind, EventKind::Derive, "goal event #{id}");
             let node = sut_node(&trace, id);
             assert_eq!(
-                judgement.exempt_if_crashed.get(&id).map(String::as_str),
+                judgement.goal.exempt_if_crashed.as_ref().and_then(|e| e.get(&id)).map(String::as_str),
                 Some(node)
             );
             if event.fact == Some(serde_json::json!(["log", "hello"])) {
@@ -197,12 +312,43 @@ mod tests {
         assert_eq!(judgement.outcome, Outcome::Good);
         // `O crashed(c)` makes c's part hold: neither its (missing) log nor the crash event
         // itself is something to break.
-        assert!(judgement.goal.all_of.iter().all(|&id| sut_node(&trace, id) != "c"));
+        assert!(
+            judgement
+                .goal
+                .all_of
+                .iter()
+                .all(|&id| sut_node(&trace, id) != "c")
+        );
         assert!(!judgement.goal.is_empty());
     }
 
     fn sut_node(trace: &Trace, id: u64) -> &str {
         trace.events[id as usize].node.as_deref().unwrap_or("?")
+    }
+
+    fn reading(source: &str) -> CrashReading {
+        CrashReading::of(&parse_spec(source, "t.ltl").expect("parses"))
+    }
+
+    #[test]
+    fn crash_polarity_decides_the_scope() {
+        // The delivery specs: `crashed` only in the premise's negation and the exemption.
+        assert_eq!(oracle("classic-deliv").crash_reading(), CrashReading::OnlyPositively);
+        assert_eq!(reading("property p: G (last -> \"x\" in @a'.log)"), CrashReading::Never);
+        assert_eq!(
+            reading("property p: G (last -> (O crashed(a) || \"x\" in @a'.log))"),
+            CrashReading::OnlyPositively
+        );
+        // A crash of a makes b owe the value: more crashes, stricter property.
+        assert_eq!(
+            reading("property p: G (last -> (O crashed(a) -> \"x\" in @b'.log))"),
+            CrashReading::Otherwise
+        );
+        assert_eq!(
+            reading("property p: G (crashed(a) <-> \"x\" in @b'.log)"),
+            CrashReading::Otherwise
+        );
+        assert_eq!(CrashReading::Otherwise.scope(), GoalScope::ExactCrashes);
     }
 
     #[test]

@@ -24,8 +24,25 @@ pub enum HarnessError {
         /// The run's end of time.
         eot: u64,
     },
-    /// A clog or partition window ends before it starts.
-    #[error("fault {fault}: window starts at {from} but ends at {to} (from must be <= to)")]
+    /// A clog or partition window that does not lie inside the run: it starts before time 1
+    /// or ends after the end of time (a clog held past it would lose messages, not delay them).
+    #[error(
+        "fault {fault}: window [{from}, {to}) is outside the run (a window starts at 1 or later and ends by the end of time, {eot}, so that a clog delays and never drops)"
+    )]
+    WindowOutsideRun {
+        /// The fault, in short form.
+        fault: String,
+        /// Start of the window.
+        from: u64,
+        /// End of the window.
+        to: u64,
+        /// The run's end of time.
+        eot: u64,
+    },
+    /// A clog or partition window that is empty or ends before it starts.
+    #[error(
+        "fault {fault}: window starts at {from} but ends at {to} (windows are [from, to): from must be less than to)"
+    )]
     Window {
         /// The fault, in short form.
         fault: String,

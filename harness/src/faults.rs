@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use faultline_trace::{Fault, NodeId};
+use faultline_trace::{Fault, NodeId, Validator};
 use serde_json::Value;
 
 use crate::HarnessError;
@@ -49,8 +49,8 @@ fn kind_of(value: &Value) -> &'static str {
     }
 }
 
-/// Checks `faults` against the SUT's `nodes`: every named node exists, windows have
-/// `from <= to`, partition groups are disjoint, and every restart follows a crash of its node.
+/// Checks `faults` against the SUT's `nodes`: every named node exists, windows are non-empty
+/// (`from < to`), partition groups are disjoint, and every restart follows a crash of its node.
 pub fn validate_faults(faults: &[Fault], nodes: &[NodeId]) -> Result<(), HarnessError> {
     for fault in faults {
         for node in fault.nodes() {
@@ -63,7 +63,9 @@ pub fn validate_faults(faults: &[Fault], nodes: &[NodeId]) -> Result<(), Harness
             }
         }
         match fault {
-            Fault::Clog { from, to, .. } | Fault::Partition { from, to, .. } if from > to => {
+            Fault::Clog { from, to, .. } | Fault::Partition { from, to, .. }
+                if !Validator::window_in_run(*from, *to, None) =>
+            {
                 return Err(HarnessError::Window {
                     fault: fault.short(),
                     from: *from,
@@ -101,22 +103,33 @@ pub fn validate_faults(faults: &[Fault], nodes: &[NodeId]) -> Result<(), Harness
     Ok(())
 }
 
-/// Checks that every omission, crash and restart happens within the run (times 1..=`eot`):
-/// outside it would silently do nothing, which is never what the user meant. Clog and partition
-/// windows may lie partly or wholly after the run (generators such as [`crate::swizzle_clog`]
-/// draw them without knowing its end); the part after it has no effect.
+/// Checks that every fault lies inside the run (times 1..=`eot`): an omission, crash or
+/// restart outside it would silently do nothing, and a clog window that ends after the end of
+/// time would hold its messages for ever, turning a delay into a loss; neither is ever what the
+/// user meant. Windows follow the trace validator's rule ([`Validator::window_in_run`]), and
+/// start at 1 or later like every time here.
 pub fn validate_fault_times(faults: &[Fault], eot: u64) -> Result<(), HarnessError> {
     for fault in faults {
-        let at = match fault {
-            Fault::Omission { at, .. } | Fault::Crash { at, .. } | Fault::Restart { at, .. } => *at,
-            Fault::Clog { .. } | Fault::Partition { .. } => continue,
-        };
-        if at == 0 || at > eot {
-            return Err(HarnessError::OutsideRun {
-                fault: fault.short(),
-                at,
-                eot,
-            });
+        match fault {
+            Fault::Omission { at, .. } | Fault::Crash { at, .. } | Fault::Restart { at, .. } => {
+                if *at == 0 || *at > eot {
+                    return Err(HarnessError::OutsideRun {
+                        fault: fault.short(),
+                        at: *at,
+                        eot,
+                    });
+                }
+            }
+            Fault::Clog { from, to, .. } | Fault::Partition { from, to, .. } => {
+                if *from == 0 || !Validator::window_in_run(*from, *to, Some(eot)) {
+                    return Err(HarnessError::WindowOutsideRun {
+                        fault: fault.short(),
+                        from: *from,
+                        to: *to,
+                        eot,
+                    });
+                }
+            }
         }
     }
     Ok(())
@@ -201,8 +214,6 @@ impl FaultPlan {
                     plan.actions
                         .push(action(*at, ActionKind::Restart, index_of(node)));
                 }
-                // An empty window holds nothing (and must not leave its node clogged).
-                Fault::Clog { from, to, .. } if from >= to => {}
                 Fault::Clog { node, from, to } => {
                     let node = index_of(node);
                     plan.clogs.push((node, *from, *to));
@@ -307,8 +318,49 @@ mod tests {
         let faults = parse(r#"[{"kind":"clog","node":"b","from":5,"to":2}]"#);
         let err = validate_faults(&faults, &nodes()).unwrap_err().to_string();
         assert!(err.contains("starts at 5 but ends at 2"), "{err}");
-        let ok = parse(r#"[{"kind":"clog","node":"b","from":2,"to":2}]"#);
-        assert!(validate_faults(&ok, &nodes()).is_ok());
+        // An empty window is rejected too, as the trace validator does (it used to be run as
+        // a no-op, giving a trace that `faultline trace validate` refused).
+        let empty = parse(r#"[{"kind":"clog","node":"b","from":2,"to":2}]"#);
+        let err = validate_faults(&empty, &nodes()).unwrap_err().to_string();
+        assert!(
+            err.starts_with("fault clog b[2,2): window starts at 2 but ends at 2"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn windows_lie_inside_the_run() {
+        let inside = parse(
+            r#"[{"kind":"clog","node":"b","from":1,"to":8},{"kind":"partition","groups":[["a"]],"from":7,"to":8}]"#,
+        );
+        assert!(validate_fault_times(&inside, 8).is_ok());
+        for (json, short) in [
+            (
+                r#"{"kind":"clog","node":"c","from":2,"to":9}"#,
+                "clog c[2,9)",
+            ),
+            (
+                r#"{"kind":"clog","node":"c","from":0,"to":3}"#,
+                "clog c[0,3)",
+            ),
+            (
+                r#"{"kind":"partition","groups":[["a"]],"from":3,"to":20}"#,
+                "partition {a}[3,20)",
+            ),
+        ] {
+            let faults = parse(&format!("[{json}]"));
+            let err = validate_fault_times(&faults, 8).unwrap_err();
+            assert!(
+                matches!(err, HarnessError::WindowOutsideRun { eot: 8, .. }),
+                "{err}"
+            );
+            let text = err.to_string();
+            assert!(
+                text.starts_with(&format!("fault {short}: window")),
+                "{text}"
+            );
+            assert!(text.contains("ends by the end of time, 8"), "{text}");
+        }
     }
 
     #[test]
@@ -376,11 +428,5 @@ mod tests {
         assert_eq!(plan.clogged_arrival(1, 1), 1);
         assert_eq!(plan.clogged_arrival(1, 7), 7);
         assert_eq!(plan.clogged_arrival(2, 3), 3, "other nodes are not clogged");
-        let empty = parse(r#"[{"kind":"clog","node":"b","from":3,"to":3}]"#);
-        let mut plan = FaultPlan::new(&empty, &nodes());
-        assert!(
-            plan.take_actions(10).is_empty(),
-            "an empty window does nothing"
-        );
     }
 }

@@ -12,6 +12,8 @@ use crate::random::{Ratio, below, shuffle};
 /// one by one, with the same kind of gaps, in a random order drawn independently of the clog
 /// order. A clog delays messages to its node, it does not drop them.
 ///
+/// The windows are not bounded by a run's end of time, and the harness rejects a window that
+/// ends after it: to inject the episode into a run, draw it with [`swizzle_clog_until`].
 /// Returns one [`Fault::Clog`] per chosen node, in clog order (ascending `from`).
 ///
 /// # Example
@@ -32,8 +34,40 @@ pub fn swizzle_clog(
     gap_max: u64,
     rng: &mut ChaCha8Rng,
 ) -> Vec<Fault> {
+    swizzle_clog_until(nodes, start, gap_max, u64::MAX, rng)
+}
+
+/// [`swizzle_clog`] inside a run that ends at `eot`: every window lies in `[max(start, 1),
+/// eot]`, so the harness accepts it and every held message is released (delivered) by the end
+/// of time. `k` clogged nodes need `2k - 1` gaps of at least one unit between `start` and
+/// `eot`, so a short run clogs fewer nodes (a random subset of those drawn) and narrows the
+/// gaps to fit; it draws nothing when no window fits (`eot <= start`). With room to spare it
+/// draws exactly what [`swizzle_clog`] draws from the same `rng`.
+///
+/// # Example
+///
+/// ```
+/// use faultline_harness::{node_rng, swizzle_clog_until};
+/// use faultline_trace::Fault;
+///
+/// let nodes = vec!["a".to_string(), "b".to_string(), "c".to_string()];
+/// for seed in 0..100 {
+///     for clog in swizzle_clog_until(&nodes, 1, 2, 8, &mut node_rng(seed, 0)) {
+///         let Fault::Clog { from, to, .. } = clog else { unreachable!() };
+///         assert!(1 <= from && from < to && to <= 8);
+///     }
+/// }
+/// ```
+pub fn swizzle_clog_until(
+    nodes: &[NodeId],
+    start: u64,
+    gap_max: u64,
+    eot: u64,
+    rng: &mut ChaCha8Rng,
+) -> Vec<Fault> {
     assert!(!nodes.is_empty(), "a swizzle-clog needs nodes");
-    let gap_max = gap_max.max(1);
+    // Times start at 1: a window from 0 would lie outside the run.
+    let start = start.max(1);
     let mut chosen: Vec<&NodeId> = nodes
         .iter()
         .filter(|_| Ratio::new(1, 2).chance(rng))
@@ -42,6 +76,16 @@ pub fn swizzle_clog(
         chosen.push(&nodes[below(rng, nodes.len() as u64) as usize]);
     }
     shuffle(&mut chosen, rng);
+    // k windows need 2k - 1 gaps of at least 1 in `room`; the shuffle made any prefix a
+    // random subset.
+    let room = eot.saturating_sub(start);
+    let fits = usize::try_from(room.div_ceil(2)).unwrap_or(usize::MAX);
+    chosen.truncate(fits);
+    if chosen.is_empty() {
+        return Vec::new();
+    }
+    let gaps = 2 * chosen.len() as u64 - 1;
+    let gap_max = gap_max.max(1).min(room / gaps);
     let mut time = start;
     let mut starts = Vec::with_capacity(chosen.len());
     for index in 0..chosen.len() {
@@ -98,8 +142,10 @@ pub fn random_fault_set(
     random_faults(spec, nodes, &rates, rng)
 }
 
-/// A random fault set admissible under `spec` with separate rates per kind; clog windows (at
-/// most `max_clogs`) start at a uniform time in `1..=eot` and last 1 to `eot` units. Sorted.
+/// A random fault set admissible under `spec` with separate rates per kind, every fault inside
+/// the run (times `1..=eot`, so the harness accepts it): omissions as in [`random_fault_set`];
+/// clog windows (at most `max_clogs`, none when `eot < 2`) start at a uniform time in `1..eot`
+/// and end at a uniform time after that, by `eot`. Sorted.
 pub fn random_faults(
     spec: &FailureSpec,
     nodes: &[NodeId],
@@ -107,7 +153,8 @@ pub fn random_faults(
     rng: &mut ChaCha8Rng,
 ) -> Vec<Fault> {
     let mut faults = Vec::new();
-    for at in 1..spec.eff {
+    // Message loss ends at EFF, and never after the run (a spec may say `eff > eot`).
+    for at in 1..spec.eff.min(spec.eot.saturating_add(1)) {
         for src in nodes {
             for dst in nodes {
                 if src != dst && rates.omission.chance(rng) {
@@ -120,12 +167,12 @@ pub fn random_faults(
             }
         }
     }
-    let eot = spec.eot.max(1);
+    let eot = spec.eot;
     let mut order: Vec<&NodeId> = nodes.iter().collect();
     shuffle(&mut order, rng);
     let mut crash_count = 0;
     for node in &order {
-        if crash_count < spec.max_crashes && rates.crash.chance(rng) {
+        if crash_count < spec.max_crashes && eot >= 1 && rates.crash.chance(rng) {
             crash_count += 1;
             faults.push(Fault::Crash {
                 node: (*node).clone(),
@@ -136,13 +183,15 @@ pub fn random_faults(
     shuffle(&mut order, rng);
     let mut clog_count = 0;
     for node in &order {
-        if clog_count < spec.max_clogs && rates.clog.chance(rng) {
+        // A window [from, to) with 1 <= from < to <= eot: held messages are released by the
+        // end of time, so a clog delays and never drops.
+        if clog_count < spec.max_clogs && eot >= 2 && rates.clog.chance(rng) {
             clog_count += 1;
-            let from = 1 + below(rng, eot);
+            let from = 1 + below(rng, eot - 1);
             faults.push(Fault::Clog {
                 node: (*node).clone(),
                 from,
-                to: from + 1 + below(rng, eot),
+                to: from + 1 + below(rng, eot - from),
             });
         }
     }

@@ -1,6 +1,8 @@
 //! The SUT registry's types: what a run is configured with, and what an invariant says.
 
-use faultline_trace::{FailureSpec, Fault, Goal, NodeId, RunVerdict, TimeModel, Trace};
+use faultline_trace::{
+    Event, EventKind, FailureSpec, Fault, Goal, GoalScope, NodeId, RunVerdict, TimeModel, Trace,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::HarnessError;
@@ -80,16 +82,71 @@ pub struct Sut {
     pub(crate) checker: fn(&Trace) -> InvariantReport,
 }
 
+/// The panic in the SUT's code that ended `trace`, if any: a `crash` event with a `reason` and
+/// no `fault` (an injected crash always carries its `fault`). Its `reason` reads
+/// `panicked <where>: <message>`, where is `in init`, `in on_message`, `in on_timer`,
+/// `in state`, `serializing a message` or `in the reactor factory`.
+///
+/// A panic is a bug in the SUT, never an admissible fault: [`Sut::check`] calls such a run
+/// bad whatever the SUT's invariant says, and nothing that reads crashes (a "crashed nodes are
+/// exempt" invariant, LDFI, `crashed(n)`) may count it as a crash.
+pub fn handler_panic(trace: &Trace) -> Option<&Event> {
+    trace.events.iter().find(|event| {
+        event.kind == EventKind::Crash && event.fault.is_none() && event.reason.is_some()
+    })
+}
+
 impl Sut {
+    /// A SUT of your own, for searches and checks in the same shape as the built-ins
+    /// ([`crate::suts()`]): `runner` runs it under a [`RunConfig`] (usually
+    /// [`crate::Simulator::run`]), `checker` is its invariant.
+    pub const fn new(
+        name: &'static str,
+        description: &'static str,
+        time_model: TimeModel,
+        default_spec: FailureSpec,
+        nodes: &'static [&'static str],
+        runner: fn(&RunConfig) -> Result<Trace, HarnessError>,
+        checker: fn(&Trace) -> InvariantReport,
+    ) -> Self {
+        Sut {
+            name,
+            description,
+            time_model,
+            default_spec,
+            nodes,
+            runner,
+            checker,
+        }
+    }
+
     /// Runs the SUT under `config`; the header's `verdict` is set from [`Sut::check`].
     pub fn run(&self, config: &RunConfig) -> Result<Trace, HarnessError> {
         let mut trace = (self.runner)(config)?;
-        trace.header.verdict = Some(self.check(&trace).verdict());
+        let report = self.check(&trace);
+        let verdict = report.verdict();
+        trace.header.verdict = Some(verdict);
+        // The oracle states what a good run rests on, so that a search over these traces
+        // (`suggest`) needs no guess.
+        trace.header.goal = (verdict != RunVerdict::Bad).then_some(report.goal);
         Ok(trace)
     }
 
     /// Evaluates the SUT's invariant over a run's trace (its state at the end, its crashes).
+    /// A run that ended in a panic of the SUT's code ([`handler_panic`]) is bad before the
+    /// invariant is asked: the invariant would see a crashed node, and a crash exemption would
+    /// turn the SUT's bug into a pass.
     pub fn check(&self, trace: &Trace) -> InvariantReport {
+        if let Some(panic) = handler_panic(trace) {
+            let node = panic.node.as_deref().unwrap_or("?");
+            let reason = panic.reason.as_deref().unwrap_or("panicked");
+            return InvariantReport {
+                holds: false,
+                vacuous: false,
+                goal: Goal::all_of(Vec::new(), GoalScope::FaultIndependent),
+                explanation: format!("node {node} {reason}"),
+            };
+        }
         (self.checker)(trace)
     }
 

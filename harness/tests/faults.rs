@@ -52,7 +52,7 @@ impl Reactor for Fragile {
 }
 
 #[test]
-fn a_handler_panic_crashes_only_its_node() {
+fn a_handler_panic_ends_the_run_with_its_node_and_message() {
     let sim = Simulator::rounds("fragile", vec!["a".into(), "b".into()], |_| {
         Fragile::default()
     });
@@ -65,30 +65,19 @@ fn a_handler_panic_crashes_only_its_node() {
         crash.lt, 4,
         "ping 2 is sent in round 3 and arrives in round 4"
     );
-    let reason = crash.reason.as_deref().unwrap();
-    assert!(
-        reason.starts_with("handler panicked: boom at ping 2"),
-        "{reason}"
+    assert_eq!(
+        crash.reason.as_deref(),
+        Some("panicked in on_message: boom at ping 2")
     );
+    assert_eq!(crash.fault, None, "a panic is no injected fault");
     assert_eq!(
         crash.parents,
         vec![crash.id - 1],
         "the delivery whose handler panicked"
     );
-    // The engine went on: a kept pinging, and later pings to b are dropped (b is down).
-    let drops = kinds(&trace, EventKind::Drop);
-    let drop_rounds: Vec<u64> = drops.iter().map(|d| d.lt).collect();
-    assert_eq!(drop_rounds, vec![5, 6], "pings 3 and 4 reach the crashed b");
-    assert!(drops.iter().all(|d| d.cause
-        == Some(Fault::Crash {
-            node: "b".into(),
-            at: 4
-        })));
-    assert!(
-        kinds(&trace, EventKind::TimerFire)
-            .iter()
-            .any(|e| e.lt == 6)
-    );
+    // The run ends there: a's timer in round 4 and everything later never happen.
+    assert_eq!(trace.events.last(), Some(crash));
+    assert!(kinds(&trace, EventKind::Drop).is_empty());
     // b's state stays as it was before the panicking handler.
     assert_eq!(final_states(&trace)["b"], json!({ "pings": 1 }));
 }
@@ -179,18 +168,122 @@ fn a_clog_delays_and_never_drops() {
     assert_eq!(kinds(&trace, EventKind::ClogEnd)[0].lt, 4);
     assert_eq!(kinds(&trace, EventKind::ClogEnd)[0].fault, Some(clog));
     assert!(simple.check(&trace).holds);
-    // Held past the end of time: never delivered, yet not dropped either.
-    let late = Fault::Clog {
-        node: "b".into(),
-        from: 2,
-        to: 5,
+}
+
+/// Every fault lies inside the run: a clog window that ends after the end of time (it would
+/// hold its messages for ever, a loss rather than a delay), starts before time 1, or is empty
+/// is an error naming the fault, never a run.
+#[test]
+fn clog_windows_outside_the_run_are_rejected() {
+    let simple = sut("simple-deliv").unwrap();
+    let clog = |from, to| {
+        RunConfig::new(0, 4).with_faults(vec![Fault::Clog {
+            node: "b".into(),
+            from,
+            to,
+        }])
     };
-    let trace = simple
-        .run(&RunConfig::new(0, 4).with_faults(vec![late]))
+    for (from, to, message) in [
+        (2, 5, "fault clog b[2,5): window [2, 5) is outside the run"),
+        (0, 3, "fault clog b[0,3): window [0, 3) is outside the run"),
+        (2, 2, "fault clog b[2,2): window starts at 2 but ends at 2"),
+        (3, 1, "fault clog b[3,1): window starts at 3 but ends at 1"),
+    ] {
+        let err = simple.run(&clog(from, to)).unwrap_err().to_string();
+        assert!(err.starts_with(message), "[{from}, {to}): {err}");
+    }
+    let async_ack = sut("async-ack-deliv").unwrap();
+    let err = async_ack
+        .run(&RunConfig::new(0, 60).with_faults(vec![Fault::Clog {
+            node: "b".into(),
+            from: 10,
+            to: 61,
+        }]))
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            faultline_harness::HarnessError::WindowOutsideRun { eot: 60, .. }
+        ),
+        "{err}"
+    );
+}
+
+/// a sends `count` messages to b at init; b counts what it receives.
+struct Burst {
+    count: u64,
+    received: u64,
+}
+
+impl Reactor for Burst {
+    type Msg = Ping;
+    fn init(&mut self, cx: &mut Cx<'_>, _durable: Option<&Value>) -> Vec<Effect<Ping>> {
+        if cx.me != "a" {
+            return Vec::new();
+        }
+        (0..self.count)
+            .map(|n| Effect::send("b", Ping::Ping(n)))
+            .collect()
+    }
+    fn on_message(&mut self, _cx: &mut Cx<'_>, _from: &NodeId, _msg: Ping) -> Vec<Effect<Ping>> {
+        self.received += 1;
+        Vec::new()
+    }
+    fn state(&self) -> Value {
+        json!({ "received": self.received })
+    }
+}
+
+/// A clog [1, EOT) on the receiver holds a's messages to the last round or step and releases
+/// them there: the handler runs at `to` = EOT, and nothing is dropped.
+#[test]
+fn a_clog_ending_at_the_end_of_time_delivers_there() {
+    const EOT: u64 = 6;
+    let clog = vec![Fault::Clog {
+        node: "b".into(),
+        from: 1,
+        to: EOT,
+    }];
+    let config = RunConfig::new(3, EOT).with_faults(clog);
+    let nodes = || vec!["a".to_string(), "b".to_string()];
+    let burst = |count| move |_: &NodeId| Burst { count, received: 0 };
+    // Rounds: every held message is delivered in round EOT.
+    for count in [1, 3] {
+        let trace = Simulator::rounds("burst", nodes(), burst(count))
+            .run(&config)
+            .unwrap();
+        assert!(kinds(&trace, EventKind::Drop).is_empty());
+        let delivered: Vec<u64> = kinds(&trace, EventKind::Deliver)
+            .iter()
+            .map(|e| e.lt)
+            .collect();
+        assert_eq!(delivered, vec![EOT; count as usize], "rounds, {count}");
+        assert_eq!(final_states(&trace)["b"], json!({ "received": count }));
+    }
+    // Async: the one held message is delivered at step EOT.
+    let trace = Simulator::asynchronous("burst", nodes(), burst(1), NetworkConfig::default())
+        .run(&config)
         .unwrap();
     assert!(kinds(&trace, EventKind::Drop).is_empty());
-    assert_eq!(kinds(&trace, EventKind::Deliver).len(), 1);
-    assert!(!simple.check(&trace).holds);
+    let delivers = kinds(&trace, EventKind::Deliver);
+    assert_eq!(delivers.len(), 1);
+    assert_eq!(delivers[0].lt, EOT);
+    let end = kinds(&trace, EventKind::ClogEnd)[0];
+    assert!(end.lt == EOT && end.id < delivers[0].id);
+    assert_eq!(final_states(&trace)["b"], json!({ "received": 1 }));
+    // Async time is a step budget, one delivery a step: of three messages released at step
+    // EOT only the first is delivered; the others are still in flight when the run ends (as
+    // is any message the budget does not reach), never recorded as dropped.
+    let trace = Simulator::asynchronous("burst", nodes(), burst(3), NetworkConfig::default())
+        .run(&config)
+        .unwrap();
+    assert!(kinds(&trace, EventKind::Drop).is_empty());
+    let delivered: Vec<u64> = kinds(&trace, EventKind::Deliver)
+        .iter()
+        .map(|e| e.lt)
+        .collect();
+    assert_eq!(delivered, vec![EOT]);
+    assert_eq!(kinds(&trace, EventKind::Send).len(), 3);
 }
 
 #[test]

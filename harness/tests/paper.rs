@@ -41,7 +41,11 @@ fn failure_free_runs_hold_non_vacuously() {
         let (trace, report) = run(name, Vec::new());
         assert!(report.holds, "{name}: {}", report.explanation);
         assert!(!report.vacuous, "{name}: {}", report.explanation);
-        assert_eq!(report.goal.all_of.len(), 3, "{name}: one log derive per node");
+        assert_eq!(
+            report.goal.all_of.len(),
+            3,
+            "{name}: one log derive per node"
+        );
         for &id in &report.goal.all_of {
             let event = trace.event(id).expect("goal ids are events");
             assert_eq!(event.kind, EventKind::Derive);
@@ -245,7 +249,10 @@ fn a_crashed_receiver_is_exempt_from_agreement() {
         .map(|&id| trace.events[id as usize].node.as_deref().unwrap_or("?"))
         .collect();
     assert_eq!(goal_nodes, ["a", "b"]);
-    assert_eq!(report.goal.scope, faultline_trace::GoalScope::CrashedNodesExempt);
+    assert_eq!(
+        report.goal.scope,
+        faultline_trace::GoalScope::CrashedNodesExempt
+    );
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! The explore loop, generic over how runs are made ([`Runner`]) and judged ([`Oracle`]).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use faultline_trace::{FailureSpec, Fault, Goal, GoalScope, NodeId, Trace, faults_to_json};
 use rayon::prelude::*;
@@ -40,12 +40,6 @@ pub struct Judgement {
     /// depend only on it). A search that learned from such a judgement never says
     /// `Certified`: it ends `Inconclusive` with this reason.
     pub caveat: Option<String>,
-    /// Goal events that are not needed when the named node crashes: the property speaks only of
-    /// nodes that never crash (reliable broadcast's "correct processes"), so crashing that node
-    /// does not break this part of the outcome. Read only with the scope
-    /// [`GoalScope::CrashedNodesExempt`]; a goal event missing here is then exempt when its
-    /// own node (the event's actor) crashes.
-    pub exempt_if_crashed: BTreeMap<u64, NodeId>,
 }
 
 impl Judgement {
@@ -55,7 +49,6 @@ impl Judgement {
             outcome: Outcome::Bad,
             goal: Goal::all_of(Vec::new(), GoalScope::FaultIndependent),
             caveat: None,
-            exempt_if_crashed: BTreeMap::new(),
         }
     }
 
@@ -65,7 +58,6 @@ impl Judgement {
             outcome,
             goal,
             caveat: None,
-            exempt_if_crashed: BTreeMap::new(),
         }
     }
 }

@@ -190,11 +190,24 @@ impl FaultModel {
         // it changes the run; crashes stopping earlier events are a subset.
         let mut latest: BTreeMap<&str, u64> = BTreeMap::new();
         let mut clogged: BTreeSet<(&str, u64)> = BTreeSet::new();
+        // A deliver without `sent_lt` is still linked to its send by `msg_id`.
+        let mut sent_at: BTreeMap<u64, u64> = BTreeMap::new();
         for event in &trace.events {
             match event.kind {
+                EventKind::Send => {
+                    if let Some(msg_id) = event.msg_id {
+                        sent_at.entry(msg_id).or_insert(event.lt);
+                    }
+                    if let Some(node) = event.actor() {
+                        note_latest(&mut latest, node, event.lt);
+                    }
+                }
                 EventKind::Deliver => {
+                    let sent_lt = event
+                        .sent_lt
+                        .or_else(|| sent_at.get(&event.msg_id?).copied());
                     if let (Some(src), Some(dst), Some(sent_lt)) =
-                        (&event.src, &event.dst, event.sent_lt)
+                        (&event.src, &event.dst, sent_lt)
                     {
                         let omission = Fault::Omission {
                             src: src.clone(),

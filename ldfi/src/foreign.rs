@@ -18,7 +18,8 @@ use crate::{Judgement, Outcome, select_goal};
 pub struct GoalGuess {
     /// Only this fact (wherever derived) is the outcome; `None`: every fact derived.
     pub fact: Option<Value>,
-    /// The property speaks only of nodes that never crash.
+    /// The property speaks only of nodes that never crash. Without it, a guessed goal binds
+    /// only fault sets with exactly the same crashes.
     pub crashed_nodes_exempt: bool,
 }
 
@@ -144,6 +145,29 @@ fn check_goal(trace: &Trace, goal: &Goal) -> Result<(), ForeignTraceError> {
             "an `any_of` group is empty (it could never be met)",
         ));
     }
+    if let Some(exempt) = &goal.exempt_if_crashed {
+        if goal.scope != GoalScope::CrashedNodesExempt {
+            return Err(header_error(
+                "goal",
+                "`exempt_if_crashed` needs the scope \"crashed_nodes_exempt\"",
+            ));
+        }
+        let events = goal.events();
+        for (event, node) in exempt {
+            if events.binary_search(event).is_err() {
+                return Err(header_error(
+                    "goal",
+                    format!("`exempt_if_crashed` names event {event}, which is not a goal event"),
+                ));
+            }
+            if !trace.header.nodes.contains(node) {
+                return Err(header_error(
+                    "goal",
+                    format!("`exempt_if_crashed` names {node:?}, which is not a node"),
+                ));
+            }
+        }
+    }
     if let Some(missing) = goal
         .events()
         .into_iter()
@@ -163,8 +187,8 @@ pub fn foreign_judgement(trace: &Trace, guess: &GoalGuess) -> Judgement {
     let guessed_scope = if guess.crashed_nodes_exempt {
         GoalScope::CrashedNodesExempt
     } else {
-        // Not knowing how the property reads crashes, learn only for the same crash set.
-        GoalScope::SameCrashes
+        // Not knowing how the property reads crashes, learn only for the very same crashes.
+        GoalScope::ExactCrashes
     };
     let scope = trace
         .header

@@ -3,27 +3,28 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use faultline_trace::{FailureSpec, Fault, GoalScope, NodeId, Trace};
+use faultline_trace::{FailureSpec, Fault, Goal, GoalScope, NodeId, Trace};
 use z3::ast::{Bool, atmost};
 use z3::{Params, SatResult, Solver};
 
 use crate::encode::{Catalog, GoalShape, assert_goal_broken, crashed};
 use crate::{FaultModel, Judgement, LdfiError, LineageGraph, Outcome, build_lineage};
 
-/// Each goal event's exempting node: the one the oracle named, else the event's own node.
-fn exemptions(trace: &Trace, judgement: &Judgement) -> BTreeMap<u64, NodeId> {
-    judgement
-        .goal
-        .events()
-        .into_iter()
-        .filter_map(|event| {
-            let node = match judgement.exempt_if_crashed.get(&event) {
-                Some(node) => node.clone(),
-                None => trace.event(event)?.actor()?.clone(),
-            };
-            Some((event, node))
-        })
-        .collect()
+/// Whether a crash after a node's last event (which changes no event) can change the verdict.
+fn crash_set_matters(scope: GoalScope) -> bool {
+    matches!(scope, GoalScope::SameCrashes | GoalScope::ExactCrashes)
+}
+
+/// Each exempt goal event's node: as the goal lists them, or else every event's own node.
+fn exemptions(trace: &Trace, goal: &Goal) -> BTreeMap<u64, NodeId> {
+    match &goal.exempt_if_crashed {
+        Some(listed) => listed.clone(),
+        None => goal
+            .events()
+            .into_iter()
+            .filter_map(|event| Some((event, trace.event(event)?.actor()?.clone())))
+            .collect(),
+    }
 }
 
 /// What one call of [`Proposer::propose`] found.
@@ -99,8 +100,10 @@ impl Proposer {
             Outcome::Good if !judgement.goal.is_empty() => {
                 let lineage = build_lineage(trace, &judgement.goal.events())?;
                 let exempt = match scope {
-                    GoalScope::CrashedNodesExempt => exemptions(trace, judgement),
-                    GoalScope::FaultIndependent | GoalScope::SameCrashes => BTreeMap::new(),
+                    GoalScope::CrashedNodesExempt => exemptions(trace, &judgement.goal),
+                    GoalScope::FaultIndependent
+                    | GoalScope::SameCrashes
+                    | GoalScope::ExactCrashes => BTreeMap::new(),
                 };
                 let shape = GoalShape {
                     all_of: &judgement.goal.all_of,
@@ -135,7 +138,7 @@ impl Proposer {
         shape: &GoalShape,
         scope: GoalScope,
     ) {
-        self.add_tried(faults, trace, scope == GoalScope::SameCrashes);
+        self.add_tried(faults, trace, crash_set_matters(scope));
         if lineage.is_empty() {
             return;
         }
@@ -163,14 +166,21 @@ impl Proposer {
     /// lineage (they break the events they stop).
     fn scope_condition(&mut self, faults: &[Fault], nodes: &[NodeId], scope: GoalScope) -> Bool {
         let mut parts = Vec::new();
-        if scope != GoalScope::FaultIndependent {
-            for fault in faults {
-                if let Fault::Crash { node, at } = fault {
-                    parts.push(self.catalog.crashed_by(&self.solver, &self.model, node, *at));
+        for fault in faults {
+            if let Fault::Crash { node, at } = fault {
+                match scope {
+                    GoalScope::FaultIndependent => {}
+                    GoalScope::CrashedNodesExempt | GoalScope::SameCrashes => {
+                        parts.push(self.catalog.crashed_by(&self.solver, &self.model, node, *at));
+                    }
+                    GoalScope::ExactCrashes => {
+                        let index = self.catalog.var(&self.solver, &self.model, fault);
+                        parts.push(self.catalog.vars[index].clone());
+                    }
                 }
             }
         }
-        if scope == GoalScope::SameCrashes {
+        if crash_set_matters(scope) {
             for node in nodes {
                 let crashed_here = faults
                     .iter()
@@ -186,7 +196,7 @@ impl Proposer {
     /// Records a run whose outcome held only vacuously (nothing to break): only sets that add
     /// a fault changing this run, or drop one of its faults, stay possible.
     pub fn add_vacuous_run(&mut self, faults: &[Fault], trace: &Trace, scope: GoalScope) {
-        self.add_tried(faults, trace, scope == GoalScope::SameCrashes);
+        self.add_tried(faults, trace, crash_set_matters(scope));
         self.catalog.assert_bounds(&self.solver, &self.model);
     }
 

@@ -55,6 +55,31 @@ pub enum LtlError {
         /// Why.
         reason: String,
     },
+    /// Expanding the node quantifiers of a property over the trace's nodes would take more than
+    /// [`crate::MAX_EXPANSION`] subformula instances (k nested quantifiers over N nodes cost
+    /// N^k). Checked before expanding anything.
+    #[error(
+        "property `{property}`{}: the quantifier `{quantifier}` would expand the property to {} \
+         subformula instances over the trace's {nodes} nodes, more than the limit of {limit}; \
+         nest fewer quantifiers",
+        position.map_or(String::new(), |at| format!(" at line {}, column {}", at.line, at.column)),
+        count_text(*expanded)
+    )]
+    QuantifierExpansion {
+        /// The property.
+        property: String,
+        /// Where the quantifier blamed starts (the innermost one past the limit on its own,
+        /// else the one that expands most); `None` for a formula without a spec file.
+        position: Option<crate::Position>,
+        /// The quantifier blamed, `forall n` or `exists n`.
+        quantifier: String,
+        /// The number of nodes in the trace.
+        nodes: usize,
+        /// Subformula instances the whole property would expand to (saturating).
+        expanded: u128,
+        /// The limit, [`crate::MAX_EXPANSION`].
+        limit: u64,
+    },
     /// The trace has no events; LTLf is defined on non-empty traces only.
     #[error("the trace has no events (LTL over finite traces needs at least one)")]
     EmptyTrace,
@@ -74,6 +99,14 @@ pub enum LtlError {
     /// The trace's states cannot be folded (bad `state_patch`, unknown node...).
     #[error(transparent)]
     Trace(#[from] faultline_trace::TraceError),
+}
+
+fn count_text(count: u128) -> String {
+    if count == u128::MAX {
+        "more than 10^38".to_string()
+    } else {
+        count.to_string()
+    }
 }
 
 fn caret(column: u32) -> String {

@@ -37,13 +37,15 @@ pub mod render;
 mod syntax;
 
 pub use error::LtlError;
-pub use eval::{Bits, Evaluation, Model, Observed, ObservedSide, PropTrace, TraceModel};
+pub use eval::{
+    Bits, Evaluation, MAX_EXPANSION, Model, Observed, ObservedSide, PropTrace, TraceModel,
+};
 pub use proof::{
-    AtomProof, Case, GoalEvent, Proof, ProofError, Range, Sat, Viol, Window, check_proof,
+    AtomProof, Case, GoalEvent, Proof, ProofError, Range, Sat, Vacuity, Viol, Window, check_proof,
 };
 pub use syntax::{
-    Atom, CmpOp, EventField, Formula, Interval, NodeRef, PathStep, Property, Side, Spec, Term,
-    parse_formula, parse_spec, path_text,
+    Atom, CmpOp, EventField, Formula, Interval, NodeRef, PathStep, Position, Property, Side, Spec,
+    Term, parse_formula, parse_spec, path_text,
 };
 
 /// The verdict of one property of a spec on one trace.
@@ -62,6 +64,11 @@ pub struct PropertyVerdict {
     /// For a holding property, [`Evaluation::goal`] (the same events, with crash exemptions);
     /// empty otherwise.
     pub goal: Vec<GoalEvent>,
+    /// For a holding property, why it may hold vacuously ([`Evaluation::vacuity`]): a premise
+    /// that never held where it was evaluated, an atom true at no event. Empty when it holds
+    /// for real, and when it fails. A run whose every property holds only vacuously is no
+    /// evidence that the system works.
+    pub vacuity: Vec<Vacuity>,
 }
 
 /// Checks every property of `spec` at event 0 of `model`, in file order.
@@ -73,10 +80,11 @@ pub fn check_spec(spec: &Spec, model: &dyn Model) -> Result<Vec<PropertyVerdict>
     spec.properties
         .iter()
         .map(|property| {
-            let evaluation = Evaluation::new(&property.formula, model, &property.name)?;
+            let evaluation = Evaluation::for_property(property, model)?;
             let holds = evaluation.holds(0);
             let goal = if holds { evaluation.goal() } else { Vec::new() };
             Ok(PropertyVerdict {
+                vacuity: evaluation.vacuity(),
                 name: property.name.clone(),
                 holds,
                 presumptive: evaluation.presumptive(0),

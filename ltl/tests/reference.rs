@@ -76,18 +76,39 @@ impl Ref<'_> {
 }
 
 fn formula_strategy() -> impl Strategy<Value = Formula> {
+    let small = (0u64..4, 0u64..4).prop_map(|(a, w)| Interval {
+        lo_ns: a,
+        hi_ns: a + w,
+    });
+    formula_strategy_with(small.boxed())
+}
+
+/// Window bounds that make `t + a`, `t + b` overflow u64 near u64::MAX, or not.
+fn wide_window() -> BoxedStrategy<Interval> {
+    let bound = prop_oneof![
+        0u64..4,
+        (u64::MAX - 4)..=u64::MAX,
+        Just(u64::MAX / 2),
+        any::<u64>(),
+    ];
+    (bound.clone(), bound)
+        .prop_map(|(a, b)| Interval {
+            lo_ns: a.min(b),
+            hi_ns: a.max(b),
+        })
+        .boxed()
+}
+
+fn formula_strategy_with(window: BoxedStrategy<Interval>) -> impl Strategy<Value = Formula> {
     let leaf = prop_oneof![
         6 => (0..3usize).prop_map(|k| parse_formula(NAMES[k]).expect("atom parses")),
         1 => Just(Formula::True),
         1 => Just(Formula::False),
         1 => Just(Formula::Last),
     ];
-    leaf.prop_recursive(4, 24, 2, |inner| {
+    leaf.prop_recursive(4, 24, 2, move |inner| {
         let b = |f: Formula| Box::new(f);
-        let window = (0u64..4, 0u64..4).prop_map(|(a, w)| Interval {
-            lo_ns: a,
-            hi_ns: a + w,
-        });
+        let window = window.clone();
         prop_oneof![
             inner.clone().prop_map(move |a| Formula::Not(b(a))),
             (inner.clone(), inner.clone()).prop_map(move |(a, c)| Formula::And(b(a), b(c))),
@@ -137,6 +158,31 @@ fn trace_strategy() -> impl Strategy<Value = (Vec<[bool; 3]>, Vec<u64>)> {
     })
 }
 
+/// Times ending at or just below u64::MAX, several events per timestamp, or (one case in
+/// four) starting at 0 with the same small steps: with a wide window both overflow.
+fn late_trace_strategy() -> impl Strategy<Value = (Vec<[bool; 3]>, Vec<u64>)> {
+    (1usize..9).prop_flat_map(|len| {
+        (
+            prop::collection::vec(any::<[bool; 3]>(), len),
+            prop::collection::vec(0u64..3, len),
+            0u64..3,
+            prop::bool::weighted(0.75),
+        )
+            .prop_map(|(events, steps, slack, late)| {
+                let total: u64 = steps.iter().sum::<u64>() + slack;
+                let start = if late { u64::MAX - total } else { 0 };
+                let times = steps
+                    .iter()
+                    .scan(start, |t, s| {
+                        *t += s;
+                        Some(*t)
+                    })
+                    .collect();
+                (events, times)
+            })
+    })
+}
+
 fn prop_trace(events: &[[bool; 3]], times: &[u64]) -> PropTrace {
     let props = NAMES
         .iter()
@@ -181,6 +227,17 @@ proptest! {
     fn evaluator_matches_reference_and_proofs_check(
         formula in formula_strategy(),
         (events, times) in trace_strategy(),
+    ) {
+        compare_everywhere(&formula, &events, &times);
+    }
+
+    /// Metric windows are exact near u64::MAX: a window past it holds no event, one reaching
+    /// past it every later event (saturating arithmetic once got both wrong, and produced
+    /// proofs the checker rejected).
+    #[test]
+    fn metric_windows_near_u64_max_match_reference_and_proofs_check(
+        formula in formula_strategy_with(wide_window()),
+        (events, times) in late_trace_strategy(),
     ) {
         compare_everywhere(&formula, &events, &times);
     }

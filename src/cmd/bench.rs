@@ -15,12 +15,13 @@ pub enum BenchCommand {
     /// LDFI against the paper's run counts (Figures 12 and 13), with the random baseline.
     Ldfi {
         /// Random runs per row: the mean over this many seeds (the paper uses 25).
-        #[arg(long, default_value_t = 25)]
+        #[arg(long, default_value_t = 25,
+              value_parser = clap::value_parser!(u64).range(1..=100_000))]
         random_seeds: u64,
         /// Cap on the runs of one random search.
-        #[arg(long, default_value_t = 5_000)]
+        #[arg(long, default_value_t = 5_000, value_parser = clap::value_parser!(u64).range(1..))]
         random_runs_max: u64,
-        /// Print JSON.
+        /// Print JSON: `{"schema": "faultline-bench/v1", "rows": [...]}`.
         #[arg(long)]
         json: bool,
     },
@@ -85,8 +86,8 @@ pub fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
     } = command;
     let mut rows = Vec::new();
     if !json {
-        println!(
-            "{:<14} {:>9} {:<15} {:>5} {:>9} {:>11} {:>13} {:>13} {:>8}",
+        super::write_stdout(&format!(
+            "{:<14} {:>9} {:<15} {:>5} {:>9} {:>11} {:>13} {:>13} {:>8}\n",
             "protocol",
             "spec",
             "verdict",
@@ -96,7 +97,7 @@ pub fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
             "random runs",
             "paper random",
             "matches"
-        );
+        ))?;
     }
     let mut all_match = true;
     // The random baseline takes tens of seconds: show where it is (on a terminal only).
@@ -163,7 +164,7 @@ pub fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
             }));
         } else {
             let line = format!(
-                "{:<14} {:>9} {:<15} {:>5} {:>9.1} {:>11} {:>13} {:>13} {:>8}",
+                "{:<14} {:>9} {:<15} {:>5} {:>9.1} {:>11} {:>13} {:>13} {:>8}\n",
                 name,
                 format!("{eot}/{eff}/{crashes}"),
                 report.verdict.as_str(),
@@ -175,19 +176,19 @@ pub fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
                 if matches { "yes" } else { "NO" }
             );
             // Rows go to standard output, the bar to standard error.
-            progress.suspend(|| println!("{line}"));
+            progress.suspend(|| super::write_stdout(&line))?;
         }
     }
     progress.finish_and_clear();
     if json {
-        println!("{}", serde_json::to_string_pretty(&rows)?);
+        super::write_json("bench", json!({ "rows": rows }), true)?;
     } else {
-        println!(
+        super::write_stdout(&format!(
             "runs include the failure-free and failing runs, as the paper counts them; random \
              runs: mean over {random_seeds} seeds until the first counterexample (\"none in N\": \
              no seed found one within N runs, as expected of a certified protocol); matches: \
-             same verdict as the paper with at most its runs"
-        );
+             same verdict as the paper with at most its runs\n"
+        ))?;
     }
     Ok(if all_match {
         ExitCode::SUCCESS

@@ -1,5 +1,9 @@
 //! `faultline check --spec FILE TRACE [--json] [--expand]`: LTL properties against a trace,
 //! with proofs. Exit 0 when every property holds, 1 when one fails, 2 on bad input.
+//!
+//! A property that holds only vacuously (a premise that never held where it was evaluated, an
+//! atom true at no event — often a typo) still exits 0, but the report says `VACUOUS: …` with
+//! the spot in the spec file, and `--json` lists it under `vacuity`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -16,7 +20,8 @@ pub struct CheckArgs {
     /// The trace to check (faultline-trace/v1 JSON Lines).
     #[arg(value_name = "TRACE")]
     pub trace: PathBuf,
-    /// Print `{"properties":[{"name","verdict","presumptive","proof"}]}` instead of text.
+    /// Print `{"properties":[{"name","verdict","presumptive","vacuity","proof"}]}` instead of
+    /// text.
     #[arg(long)]
     pub json: bool,
     /// Expand summarised ranges into per-event proofs.
@@ -43,7 +48,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     for property in &spec.properties {
         let evaluation =
             // The evaluator's errors name the property themselves; add where it is.
-            Evaluation::new(&property.formula, &model, &property.name)
+            Evaluation::for_property(property, &model)
                 .with_context(|| format!("{spec_name}:{}", property.line))?;
         all_hold &= evaluation.holds(0);
         if args.json {

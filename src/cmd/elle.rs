@@ -18,9 +18,9 @@ JSON Lines (one op per line), a conformance case ({\"history\": [...]}), Jepsen 
 ({:type :invoke, :f :txn, :value [[:append :x 1] [:r :x nil]], :process 0, :index 0}), or a
 faultline trace (its invoke/ok/fail/info client events).
 
-Exit codes: 0 valid, 1 invalid (a prohibited anomaly was found), 2 bad input.
-An \"unknown\" verdict (e.g. an empty transaction graph, or a cycle search that ran out of its
-step budget) exits 0: nothing prohibited was found, and the report says why it is inconclusive.")]
+Exit codes: 0 valid, 1 invalid (a prohibited anomaly was found), 2 bad input, 3 unknown: an
+\"unknown\" verdict (e.g. an empty transaction graph, or a cycle search that ran out of its step
+budget) found nothing prohibited, and the report says why it is inconclusive.")]
 pub struct ElleArgs {
     /// The history file.
     pub history: PathBuf,
@@ -28,7 +28,8 @@ pub struct ElleArgs {
     /// them). Default: strict-serializable.
     #[arg(long = "model", value_name = "MODEL")]
     pub models: Vec<String>,
-    /// Print the result as JSON: {"valid", "anomaly_types", "anomalies", "not", "also_not"}.
+    /// Print the result as JSON: {"schema": "faultline-elle/v1", "valid", "anomaly_types",
+    /// "anomalies", "not", "also_not"}.
     #[arg(long)]
     pub json: bool,
     /// Force the input format instead of detecting it.
@@ -77,13 +78,16 @@ pub fn run(args: ElleArgs) -> anyhow::Result<ExitCode> {
     let result = elle_lite::check(&history, &options)
         .with_context(|| format!("checking {}", args.history.display()))?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&result.to_json())?);
+        super::write_json("elle", result.to_json(), true)?;
     } else {
-        print!("{}", result.render());
+        super::write_stdout(&result.render())?;
     }
     Ok(match result.valid {
-        Validity::Invalid => ExitCode::from(1),
-        Validity::Valid | Validity::Unknown => ExitCode::SUCCESS,
+        Validity::Invalid => super::bug_found(),
+        Validity::Valid => ExitCode::SUCCESS,
+        // Nothing prohibited was found, but nothing was shown either (an empty transaction
+        // graph, a cycle search out of budget): inconclusive, like a search stopped by a bound.
+        Validity::Unknown => super::inconclusive(),
     })
 }
 

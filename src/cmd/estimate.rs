@@ -14,13 +14,13 @@ pub struct EstimateArgs {
     /// End of finite failures: messages sent before it may be lost.
     #[arg(long)]
     pub eff: u64,
-    /// At most this many crashes.
-    #[arg(long, default_value_t = 0)]
+    /// At most this many crashes (at most --nodes: a node crashes once).
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=64))]
     pub crashes: u64,
-    /// Number of nodes.
-    #[arg(long)]
+    /// Number of nodes (1..=64).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=64))]
     pub nodes: u64,
-    /// Print JSON.
+    /// Print JSON (`"schema": "faultline-estimate/v1"`).
     #[arg(long)]
     pub json: bool,
 }
@@ -33,8 +33,12 @@ pub fn run(args: EstimateArgs) -> anyhow::Result<ExitCode> {
     if args.eff > args.eot {
         anyhow::bail!("--eff {}: must not exceed --eot {}", args.eff, args.eot);
     }
-    if args.nodes == 0 || args.nodes > 64 {
-        anyhow::bail!("--nodes {}: expected 1..=64", args.nodes);
+    if args.crashes > args.nodes {
+        anyhow::bail!(
+            "--crashes {}: at most --nodes {} (a node crashes once)",
+            args.crashes,
+            args.nodes
+        );
     }
     if args.eot > 10_000 {
         anyhow::bail!("--eot {}: expected at most 10000", args.eot);
@@ -45,17 +49,14 @@ pub fn run(args: EstimateArgs) -> anyhow::Result<ExitCode> {
             "eot": args.eot, "eff": args.eff, "crashes": args.crashes, "nodes": args.nodes,
             "gross": space.gross.to_string(), "exact": space.exact.to_string(),
         });
-        println!("{value}");
+        super::write_json("estimate", value, false)?;
     } else {
-        println!(
-            "EOT {}, EFF {}, crashes ≤ {}, {} nodes",
-            args.eot, args.eff, args.crashes, args.nodes
-        );
-        println!("gross estimate (Molly's grossEstimate): {}", space.gross);
-        println!(
-            "exact count (distinct admissible fault sets): {}",
-            space.exact
-        );
+        super::write_stdout(&format!(
+            "EOT {}, EFF {}, crashes ≤ {}, {} nodes\n\
+             gross estimate (Molly's grossEstimate): {}\n\
+             exact count (distinct admissible fault sets): {}\n",
+            args.eot, args.eff, args.crashes, args.nodes, space.gross, space.exact
+        ))?;
     }
     Ok(ExitCode::SUCCESS)
 }

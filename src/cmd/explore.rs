@@ -1,15 +1,16 @@
 //! `faultline explore`: search a built-in SUT's fault space with LDFI (or at random).
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
 use faultline_harness::{RunConfig, Sut};
 use faultline_ldfi::{
-    ExploreConfig, ExploreReport, Judgement, Observer, Oracle, Outcome, RunRecord, Strategy,
-    Verdict,
+    BoundHit, ExploreConfig, ExploreReport, Judgement, Observer, Oracle, Outcome, RunRecord,
+    Strategy, Verdict,
 };
 use faultline_trace::{FailureSpec, Fault, Trace, faults_to_json};
 use serde_json::json;
@@ -20,6 +21,10 @@ use crate::spec_oracle::SpecOracle;
 ///
 /// Fault-space sizes are printed exactly; in `--json` they are decimal strings (they exceed
 /// 64 bits for large specs).
+///
+/// Exit codes: 0 certified (or, for `--strategy random`, no counterexample in the runs it made),
+/// 1 counterexample, 2 bad input, 3 inconclusive: a bound (`--runs-max`, the solver timeout) or
+/// Ctrl-C / SIGTERM stopped the search, and the partial report says why.
 #[derive(clap::Args, Debug)]
 pub struct ExploreArgs {
     /// The SUT (see `faultline suts`).
@@ -31,17 +36,19 @@ pub struct ExploreArgs {
     /// End of finite failures: messages sent before it may be lost.
     #[arg(long)]
     pub eff: Option<u64>,
-    /// At most this many crashes.
-    #[arg(long)]
+    /// At most this many crashes (at most the SUT's number of nodes: a node crashes once).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(0..=CRASHES_MAX))]
     pub crashes: Option<u32>,
-    /// At most this many clog windows.
-    #[arg(long)]
+    /// At most this many clog windows (0..=1000).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(0..=CLOGS_MAX))]
     pub clogs: Option<u32>,
     /// Keep going after the first counterexample to find every minimal one.
     #[arg(long)]
     pub all: bool,
-    /// Threads running a batch of fault sets (0 = one per core). Never changes the results.
-    #[arg(long, default_value_t = 0)]
+    /// Threads running a batch of fault sets (0 = one per core; at most 256). Never changes
+    /// the results.
+    #[arg(long, default_value_t = 0,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=JOBS_MAX))]
     pub jobs: usize,
     /// Fault sets proposed and run per round. Every run counts, so larger batches use more
     /// runs in exchange for parallelism.
@@ -66,10 +73,18 @@ pub struct ExploreArgs {
     /// Also list every run: its fault set and what the oracle said (in `--json`: `history`).
     #[arg(long)]
     pub show_runs: bool,
-    /// Print one JSON object instead of the report.
+    /// Print one JSON object (`"schema": "faultline-explore/v1"`) instead of the report.
     #[arg(long)]
     pub json: bool,
 }
+
+/// `--crashes` bound before the SUT is known (the SUT's node count is checked after lookup);
+/// it keeps the cardinality constraint far from Z3's `i32` limit.
+const CRASHES_MAX: i64 = 1_000;
+/// `--clogs` bound: windows are counted in a Z3 cardinality constraint (`i32`).
+const CLOGS_MAX: i64 = 1_000;
+/// `--jobs` bound: more threads than this only cost memory on any machine we know.
+const JOBS_MAX: u64 = 256;
 
 /// `--strategy`.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -78,6 +93,9 @@ pub enum StrategyArg {
     Ldfi,
     /// Random fault sets from the same failure spec (the paper's baseline).
     Random,
+    /// Every admissible fault set, in a fixed order: the ground truth for small specs. Reports
+    /// every minimal counterexample.
+    Exhaustive,
 }
 
 /// Runs `faultline explore`.
@@ -91,6 +109,7 @@ pub fn run(args: ExploreArgs) -> anyhow::Result<ExitCode> {
         max_clogs: args.clogs.unwrap_or(defaults.max_clogs),
     };
     check_spec(&spec)?;
+    check_crashes(sut, spec.max_crashes)?;
     let mut config = ExploreConfig::new(spec);
     config.find_all = args.all;
     config.jobs = if args.jobs == 0 {
@@ -104,15 +123,18 @@ pub fn run(args: ExploreArgs) -> anyhow::Result<ExitCode> {
     config.strategy = match args.strategy {
         StrategyArg::Ldfi => Strategy::Ldfi,
         StrategyArg::Random => Strategy::Random { seed: args.seed },
+        StrategyArg::Exhaustive => Strategy::Exhaustive,
     };
+    install_interrupt_handler();
     let show_progress = !args.json && std::io::stderr().is_terminal();
     let target = Target {
         sut,
         seed: args.seed,
         spec_file: args.spec.as_ref().map(|path| path.display().to_string()),
         show_runs: args.show_runs,
+        strategy: args.strategy,
     };
-    let (report, timing) = match &args.spec {
+    let (mut report, timing) = match &args.spec {
         Some(path) => {
             let oracle = SpecOracle::load(path)?;
             search(sut, args.seed, &config, &oracle, show_progress)?
@@ -125,18 +147,135 @@ pub fn run(args: ExploreArgs) -> anyhow::Result<ExitCode> {
             show_progress,
         )?,
     };
-    if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&report_json(&target, &report, &timing))?
-        );
-    } else {
-        print!("{}", report_text(&target, &report, &timing));
+    if interrupted() {
+        note_interrupt(&mut report);
     }
-    Ok(match report.verdict {
+    if args.json {
+        super::write_json("explore", report_json(&target, &report, &timing), true)?;
+    } else {
+        super::write_stdout(&report_text(&target, &report, &timing))?;
+    }
+    Ok(exit_code(&report))
+}
+
+/// 1 for a counterexample, 3 when the search could not conclude, else 0.
+fn exit_code(report: &ExploreReport) -> ExitCode {
+    match report.verdict {
         Verdict::Counterexample => super::bug_found(),
-        _ => ExitCode::SUCCESS,
+        Verdict::Inconclusive => super::inconclusive(),
+        Verdict::Certified | Verdict::NoCounterexample => ExitCode::SUCCESS,
+    }
+}
+
+/// A node crashes at most once (fail-stop), so more crashes than nodes only hide a typo; the
+/// node count is known once the SUT is.
+pub(crate) fn check_crashes(sut: &Sut, crashes: u32) -> anyhow::Result<()> {
+    let nodes = sut.nodes.len();
+    if usize::try_from(crashes).map_or(true, |crashes| crashes > nodes) {
+        anyhow::bail!(
+            "--crashes {crashes}: {} has {nodes} nodes, and a node crashes at most once",
+            sut.name
+        );
+    }
+    Ok(())
+}
+
+/// Set by SIGINT, SIGTERM or SIGHUP: the search stops before its next batch and the partial
+/// report is printed (exit 3), so a CI timeout still leaves a report.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+fn interrupted() -> bool {
+    INTERRUPTED.load(Ordering::SeqCst)
+}
+
+/// Makes SIGINT, SIGTERM and SIGHUP set [`INTERRUPTED`] and interrupt Z3, so that a long
+/// solver check ends too instead of running to its timeout.
+///
+/// The signals are blocked (every thread started later inherits the mask) and taken by
+/// `sigwait` on a thread of their own. A handler would not do: Z3 installs its own SIGINT
+/// handler around each check, which cancels that one check and swallows the Ctrl-C.
+///
+/// Call it on the thread that runs the search, before any other thread starts: the proposer's
+/// solver lives in this thread's Z3 context, which stays cancelled once interrupted, so later
+/// checks of the search return at once as well. Signals after the first stay pending: the
+/// search is already stopping. If this fails, the search runs and a signal ends it the
+/// default way, without a report.
+fn install_interrupt_handler() {
+    use nix::sys::signal::{SigSet, Signal};
+    let mut signals = SigSet::empty();
+    for signal in [Signal::SIGINT, Signal::SIGTERM, Signal::SIGHUP] {
+        signals.add(signal);
+    }
+    let warn = |err: &dyn std::fmt::Display| {
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "warning: cannot take Ctrl-C and SIGTERM ({err}); they will end the search without a report"
+        );
+    };
+    if let Err(err) = signals.thread_block() {
+        warn(&err);
+        return;
+    }
+    // Leaked on purpose: the signal thread needs the context for the process's lifetime.
+    let context: &'static z3::Context = Box::leak(Box::new(z3::Context::thread_local()));
+    let handle = context.handle();
+    let waiter = std::thread::Builder::new()
+        .name("signals".into())
+        .spawn(move || {
+            if signals.wait().is_ok() {
+                INTERRUPTED.store(true, Ordering::SeqCst);
+                handle.interrupt();
+            }
+        });
+    if let Err(err) = waiter {
+        let _ = signals.thread_unblock();
+        warn(&err);
+    }
+}
+
+/// Labels a stop caused by the signal as an interruption. A Z3 check cut short by the
+/// interrupt returns "unknown", which the search alone would report as a solver timeout.
+fn note_interrupt(report: &mut ExploreReport) {
+    if matches!(report.bound_hit, Some(BoundHit::SolverTimeout { .. })) {
+        report.bound_hit = Some(BoundHit::Interrupted);
+        report.inconclusive_reason = None;
+    }
+    if report.bound_hit == Some(BoundHit::Interrupted) && report.verdict != Verdict::Counterexample
+    {
+        report.verdict = Verdict::Inconclusive;
+    }
+}
+
+/// Why an inconclusive search is inconclusive: the search's own words, else the bound's.
+fn inconclusive_reason(report: &ExploreReport) -> Option<String> {
+    if report.verdict != Verdict::Inconclusive {
+        return None;
+    }
+    if let Some(reason) = &report.inconclusive_reason {
+        return Some(reason.clone());
+    }
+    Some(match &report.bound_hit {
+        Some(BoundHit::RunsMax { runs_max }) => {
+            format!("the run bound (--runs-max {runs_max}) stopped the search")
+        }
+        Some(BoundHit::SolverTimeout { reason }) => {
+            format!("the solver gave up ({reason}; raise --solver-timeout-ms)")
+        }
+        Some(BoundHit::Interrupted) => {
+            "interrupted (Ctrl-C or SIGTERM) before the search ended".to_string()
+        }
+        None => "the search ended without covering the fault space".to_string(),
     })
+}
+
+/// Whether `--strategy exhaustive` ran every admissible fault set: it stops early only at a
+/// bound, or when the failure-free run is already bad.
+fn exhaustive_complete(report: &ExploreReport) -> bool {
+    report.bound_hit.is_none()
+        && report
+            .history
+            .first()
+            .is_some_and(|run| run.outcome != Outcome::Bad)
 }
 
 pub(crate) fn lookup_sut(name: &str) -> anyhow::Result<&'static Sut> {
@@ -182,6 +321,9 @@ struct Progress {
 }
 
 impl Observer for Progress {
+    fn interrupted(&self) -> bool {
+        interrupted()
+    }
     fn solve_started(&mut self) {
         self.bar.set_message("solving");
         self.solving_since = Some(Instant::now());
@@ -281,6 +423,7 @@ struct Target<'a> {
     seed: u64,
     spec_file: Option<String>,
     show_runs: bool,
+    strategy: StrategyArg,
 }
 
 /// The one-line reproducer of a fault set of `target`.
@@ -314,6 +457,12 @@ fn report_json(target: &Target, report: &ExploreReport, timing: &Timing) -> serd
         "seed": seed,
         "spec": report.spec,
         "verdict": report.verdict.as_str(),
+        "inconclusive_reason": inconclusive_reason(report),
+        "strategy": match target.strategy {
+            StrategyArg::Ldfi => "ldfi",
+            StrategyArg::Random => "random",
+            StrategyArg::Exhaustive => "exhaustive",
+        },
         "counterexample": first,
         "counterexamples": report.counterexamples,
         "reproducer": first.map(|faults| target_reproducer(target, &report.spec, faults)),
@@ -345,9 +494,15 @@ fn report_text(target: &Target, report: &ExploreReport, timing: &Timing) -> Stri
     );
     let verdict = match report.verdict {
         Verdict::Counterexample => format!("COUNTEREXAMPLE: {oracle} is violated"),
+        Verdict::Certified if target.strategy == StrategyArg::Exhaustive => {
+            format!("CERTIFIED: every admissible fault set was run; none violates {oracle}")
+        }
         Verdict::Certified => "CERTIFIED: no admissible fault set breaks the outcome".to_string(),
         Verdict::NoCounterexample => format!("no counterexample in {} runs", report.runs),
-        Verdict::Inconclusive => "INCONCLUSIVE: a bound stopped the search".to_string(),
+        Verdict::Inconclusive => format!(
+            "INCONCLUSIVE: {}",
+            inconclusive_reason(report).unwrap_or_default()
+        ),
     };
     if target.show_runs {
         for record in &report.history {
@@ -373,14 +528,26 @@ fn report_text(target: &Target, report: &ExploreReport, timing: &Timing) -> Stri
             target_reproducer(target, &spec, faults)
         ));
     }
+    if target.strategy == StrategyArg::Exhaustive
+        && report.verdict == Verdict::Counterexample
+        && exhaustive_complete(report)
+    {
+        out.push_str(&format!(
+            "every admissible fault set was run: {} minimal counterexample(s)\n",
+            report.counterexamples.len()
+        ));
+    }
     match &report.bound_hit {
-        Some(faultline_ldfi::BoundHit::RunsMax { runs_max }) => {
+        Some(BoundHit::RunsMax { runs_max }) => {
             out.push_str(&format!("bound hit: --runs-max {runs_max}\n"));
         }
-        Some(faultline_ldfi::BoundHit::SolverTimeout { reason }) => {
+        Some(BoundHit::SolverTimeout { reason }) => {
             out.push_str(&format!("bound hit: solver timeout ({reason})\n"));
         }
-        _ => {}
+        Some(BoundHit::Interrupted) => {
+            out.push_str("bound hit: interrupted (Ctrl-C or SIGTERM)\n");
+        }
+        None => {}
     }
     out.push_str(&format!(
         "runs: {} (failure-free and failing runs included), wall {:.1} ms\n",

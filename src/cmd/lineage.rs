@@ -1,6 +1,5 @@
 //! `faultline lineage`: the lineage graph of a trace's good outcome.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -22,7 +21,7 @@ pub struct LineageArgs {
     /// Print Graphviz DOT.
     #[arg(long, conflicts_with = "json")]
     pub dot: bool,
-    /// Print JSON (`mode`, `goal`, `nodes`, `edges`).
+    /// Print JSON (`schema` = `faultline-lineage/v1`, `mode`, `goal`, `nodes`, `edges`).
     #[arg(long)]
     pub json: bool,
 }
@@ -59,15 +58,13 @@ pub fn run(args: LineageArgs) -> anyhow::Result<ExitCode> {
     }
     let lineage = build_lineage(&trace, &goal)
         .with_context(|| format!("{}: lineage annotations", args.trace.display()))?;
-    let text = if args.dot {
-        to_dot(&lineage)
-    } else if args.json {
-        format!("{}\n", serde_json::to_string_pretty(&to_json(&lineage))?)
+    if args.json {
+        super::write_json("lineage", to_json(&lineage), true)?;
+    } else if args.dot {
+        super::write_stdout(&to_dot(&lineage))?;
     } else {
-        describe(&lineage, goal.len())
-    };
-    // A write error (e.g. a closed pipe) goes back to `main`, which knows what to do with it.
-    std::io::stdout().lock().write_all(text.as_bytes())?;
+        super::write_stdout(&describe(&lineage, goal.len()))?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 

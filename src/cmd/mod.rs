@@ -1,5 +1,12 @@
 //! One module per subcommand. Each defines its clap `Args` and a `run` that returns the exit code
-//! (0 ok, 1 bug found); any `Err` is a usage or input error and exits 2.
+//! (0 ok, 1 bug found, 3 inconclusive); any `Err` is a usage, input or output error and exits 2.
+//!
+//! Reports go through [`write_stdout`] (or [`write_json`]), never `print!`: `print!` panics when
+//! standard output cannot be written (a full disk), and a report lost that way must exit 2 with
+//! a message, not 101 with a backtrace hint.
+
+use std::io::{self, Write};
+use std::process::ExitCode;
 
 pub mod bench;
 pub mod check;
@@ -13,6 +20,57 @@ pub mod suts;
 pub mod trace;
 
 /// Exit code 1: the tool worked and found a bug (violation, failing property, anomaly).
-pub fn bug_found() -> std::process::ExitCode {
-    std::process::ExitCode::from(1)
+pub fn bug_found() -> ExitCode {
+    ExitCode::from(1)
+}
+
+/// Exit code 3: the tool stopped before it could conclude (a bound such as `--runs-max`, a
+/// solver timeout, Ctrl-C or SIGTERM); the partial report has been printed.
+pub fn inconclusive() -> ExitCode {
+    ExitCode::from(3)
+}
+
+/// Exit code 4, reserved: nondeterminism detected (the same fault set gave a different trace).
+/// Nothing produces it yet; it is documented so that CI scripts can rely on it.
+#[allow(dead_code)]
+pub const EXIT_NONDETERMINISM: u8 = 4;
+
+/// Writes `text` to standard output and flushes it.
+///
+/// The error names standard output and keeps its kind, so that `main` ends quietly on a closed
+/// pipe and exits 2 with "cannot write to standard output: ..." on anything else.
+pub fn write_stdout(text: &str) -> io::Result<()> {
+    let mut out = io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(stdout_error)
+}
+
+/// An error from writing standard output, saying so (for writers other than
+/// [`write_stdout`], e.g. a `BufWriter` over a locked stdout).
+pub fn stdout_error(err: io::Error) -> io::Error {
+    io::Error::new(
+        err.kind(),
+        format!("cannot write to standard output: {err}"),
+    )
+}
+
+/// The `schema` tag of a command's `--json` output: `faultline-<command>/v1`.
+pub fn schema(command: &str) -> String {
+    format!("faultline-{command}/v1")
+}
+
+/// Prints a `--json` document (an object) with `"schema": "faultline-<command>/v1"` added,
+/// pretty or on one line, through [`write_stdout`].
+pub fn write_json(command: &str, mut value: serde_json::Value, pretty: bool) -> io::Result<()> {
+    if let serde_json::Value::Object(map) = &mut value {
+        map.insert("schema".into(), schema(command).into());
+    }
+    let text = if pretty {
+        serde_json::to_string_pretty(&value)
+    } else {
+        serde_json::to_string(&value)
+    }
+    .map_err(io::Error::other)?;
+    write_stdout(&format!("{text}\n"))
 }

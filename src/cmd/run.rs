@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use faultline_harness::{
     Fault, InvariantReport, Ratio, RunConfig, Sut, node_rng, parse_fault_set, random_fault_set,
-    sut, suts, swizzle_clog,
+    sut, suts, swizzle_clog_until,
 };
 use faultline_trace::{EventKind, RunVerdict, Trace, faults_to_json};
 
@@ -27,6 +27,16 @@ pub struct RunArgs {
     /// End of time: rounds (or the step bound of an `async` SUT). Default: the SUT's spec.
     #[arg(long)]
     eot: Option<u64>,
+    /// End of finite failures, written into the trace's failure spec (what `suggest` checks
+    /// its traces against). Default: the SUT's spec.
+    #[arg(long)]
+    eff: Option<u64>,
+    /// At most this many crashes, for the trace's failure spec. Default: the SUT's spec.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(0..=1000))]
+    crashes: Option<u32>,
+    /// At most this many clog windows, for the trace's failure spec. Default: the SUT's spec.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(0..=1000))]
+    clogs: Option<u32>,
     /// The master seed.
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -75,6 +85,14 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         // A shorter run keeps a consistent spec: message loss ends no later than the run.
         spec.eff = spec.eff.min(eot);
     }
+    if let Some(eff) = args.eff {
+        if eff > spec.eot {
+            anyhow::bail!("--eff {eff}: must not exceed the end of time ({})", spec.eot);
+        }
+        spec.eff = eff;
+    }
+    spec.max_crashes = args.crashes.unwrap_or(spec.max_crashes);
+    spec.max_clogs = args.clogs.unwrap_or(spec.max_clogs);
     // Drawn faults come from their own streams of the seed (nodes use streams 0..n), and are
     // printed in full, so the reproducer needs neither flag.
     if let Some(percent) = args.random_faults {
@@ -84,7 +102,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     }
     if args.swizzle_clog {
         let mut rng = node_rng(args.seed, u64::MAX - 1);
-        faults.extend(swizzle_clog(&sut.node_ids(), 1, 2, &mut rng));
+        faults.extend(swizzle_clog_until(&sut.node_ids(), 1, 2, spec.eot, &mut rng));
     }
     let config = RunConfig {
         seed: args.seed,
@@ -103,6 +121,10 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         .map_or(report.verdict(), |spec| spec.verdict);
     let holds = verdict != RunVerdict::Bad;
     trace.header.verdict = Some(verdict);
+    if let Some(spec) = &spec_check {
+        // What the spec's proof rests on, so that `suggest` can search with it.
+        trace.header.goal = spec.goal.clone().filter(|_| holds);
+    }
     if let Some(path) = &args.output {
         write_trace(&trace, path)?;
     }
@@ -117,7 +139,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     if args.json {
         print_json(&run, args.output.as_deref())?;
     } else {
-        print_summary(&run, args.output.as_deref());
+        print_summary(&run, args.output.as_deref())?;
     }
     Ok(if holds {
         ExitCode::SUCCESS
@@ -144,12 +166,63 @@ fn read_faults(text: &str) -> anyhow::Result<Vec<Fault>> {
     Ok(parse_fault_set(&contents, text)?)
 }
 
+/// Writes the trace to `path` atomically: into a temporary file beside it, renamed over `path`
+/// once complete. A failed or killed run leaves an existing file as it was, never a truncated
+/// trace that may still validate up to its last whole line. Something other than a regular file
+/// (`/dev/stdout`, a FIFO) is written in place: renaming over it would replace it.
 fn write_trace(trace: &Trace, path: &Path) -> anyhow::Result<()> {
-    let file = std::fs::File::create(path)
-        .with_context(|| format!("{}: cannot create the trace file", path.display()))?;
+    let shown = path;
+    // Through a symbolic link, replace the file it names, not the link.
+    let resolved = std::fs::symlink_metadata(path)
+        .is_ok_and(|meta| meta.file_type().is_symlink())
+        .then(|| std::fs::canonicalize(path).ok())
+        .flatten();
+    let path = resolved.as_deref().unwrap_or(path);
+    let existing = std::fs::metadata(path).ok();
+    if existing.as_ref().is_some_and(|meta| !meta.is_file()) {
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .with_context(|| format!("{}: cannot open the trace file", shown.display()))?;
+        return trace
+            .write_jsonl(file)
+            .with_context(|| format!("{}: cannot write the trace", shown.display()));
+    }
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let name = path.file_name().map_or_else(
+        || std::ffi::OsString::from("trace"),
+        std::ffi::OsStr::to_os_string,
+    );
+    let mut prefix = std::ffi::OsString::from(".");
+    prefix.push(&name);
+    prefix.push(".");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".tmp");
+    // The mode a plain create would give (0666 less the umask), or the old file's.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let mut temp = builder
+        .tempfile_in(dir)
+        .with_context(|| format!("{}: cannot create the trace file", shown.display()))?;
+    if let Some(meta) = &existing {
+        // Best effort: the trace is written either way.
+        let _ = temp.as_file().set_permissions(meta.permissions());
+    }
     trace
-        .write_jsonl(file)
-        .with_context(|| format!("{}: cannot write the trace", path.display()))
+        .write_jsonl(temp.as_file_mut())
+        .and_then(|_| temp.as_file().sync_all())
+        .with_context(|| format!("{}: cannot write the trace", shown.display()))?;
+    // On an error above, dropping `temp` removes it.
+    temp.persist(path)
+        .map_err(|err| err.error)
+        .with_context(|| format!("{}: cannot replace the trace file", shown.display()))?;
+    Ok(())
 }
 
 struct Counts {
@@ -194,13 +267,16 @@ struct SpecCheck {
     properties: Vec<(String, bool)>,
     /// Good, vacuous (the spec holds resting on no event) or bad.
     verdict: RunVerdict,
+    /// What the holding proof rests on (for the trace's header).
+    goal: Option<faultline_trace::Goal>,
 }
 
 impl SpecCheck {
     fn of(path: &Path, trace: &Trace) -> anyhow::Result<SpecCheck> {
         let oracle = SpecOracle::load(path)?;
         let verdicts = oracle.verdicts(trace).map_err(anyhow::Error::msg)?;
-        let verdict = match spec_oracle::judgement(trace, &verdicts).outcome {
+        let judgement = spec_oracle::judgement(trace, &verdicts, oracle.crash_reading());
+        let verdict = match judgement.outcome {
             faultline_ldfi::Outcome::Good => RunVerdict::Good,
             faultline_ldfi::Outcome::Vacuous => RunVerdict::Vacuous,
             faultline_ldfi::Outcome::Bad => RunVerdict::Bad,
@@ -209,6 +285,7 @@ impl SpecCheck {
             file: oracle.file().to_string(),
             properties: verdicts.into_iter().map(|v| (v.name, v.holds)).collect(),
             verdict,
+            goal: Some(judgement.goal),
         })
     }
 
@@ -236,7 +313,7 @@ fn reproducer(sut: &Sut, config: &RunConfig, spec: Option<&SpecCheck>) -> String
     line
 }
 
-fn print_summary(run: &Outcome, output: Option<&Path>) {
+fn print_summary(run: &Outcome, output: Option<&Path>) -> std::io::Result<()> {
     let Outcome {
         sut,
         config,
@@ -250,44 +327,45 @@ fn print_summary(run: &Outcome, output: Option<&Path>) {
     } else {
         faults.join(", ")
     };
-    println!(
-        "sut {}, seed {}, eot {}, faults: {faults}",
+    let mut out = format!(
+        "sut {}, seed {}, eot {}, faults: {faults}\n",
         sut.name, config.seed, config.eot
     );
-    println!(
-        "messages: {} sent, {} delivered, {} dropped, {} in flight at the end; crashes: {}; events: {}",
+    out.push_str(&format!(
+        "messages: {} sent, {} delivered, {} dropped, {} in flight at the end; crashes: {}; events: {}\n",
         counts.sent,
         counts.delivered,
         counts.dropped,
         counts.in_flight(),
         counts.crashes,
         counts.events
-    );
+    ));
     let verdict = match (report.holds, report.vacuous) {
         (false, _) => "VIOLATED",
         (true, true) => "holds (vacuously)",
         (true, false) => "holds",
     };
-    println!("invariant: {verdict}: {}", report.explanation);
+    out.push_str(&format!("invariant: {verdict}: {}\n", report.explanation));
     if let Some(spec) = spec {
         if spec.holds() {
-            println!("spec {}: every property holds", spec.file);
+            out.push_str(&format!("spec {}: every property holds\n", spec.file));
         } else {
-            println!(
-                "spec {}: FAILS: {} (`faultline check --spec {} TRACE` explains why)",
+            out.push_str(&format!(
+                "spec {}: FAILS: {} (`faultline check --spec {} TRACE` explains why)\n",
                 spec.file,
                 spec.failing().join(", "),
                 spec.file
-            );
+            ));
         }
     }
     if let Some(path) = output {
-        println!("trace: {}", path.display());
+        out.push_str(&format!("trace: {}\n", path.display()));
     }
-    println!("reproduce: {}", reproducer(sut, config, *spec));
+    out.push_str(&format!("reproduce: {}\n", reproducer(sut, config, *spec)));
+    super::write_stdout(&out)
 }
 
-fn print_json(run: &Outcome, output: Option<&Path>) -> anyhow::Result<()> {
+fn print_json(run: &Outcome, output: Option<&Path>) -> std::io::Result<()> {
     let Outcome {
         sut,
         config,
@@ -320,6 +398,5 @@ fn print_json(run: &Outcome, output: Option<&Path>) -> anyhow::Result<()> {
         "trace": output.map(|path| path.display().to_string()),
         "reproduce": reproducer(sut, config, *spec),
     });
-    println!("{}", serde_json::to_string_pretty(&summary)?);
-    Ok(())
+    super::write_json("run", summary, true)
 }

@@ -8,7 +8,7 @@ use serde_json::json;
 /// Arguments of `faultline suts`.
 #[derive(clap::Args, Debug)]
 pub struct SutsArgs {
-    /// Print JSON (an array of SUTs) instead of a table.
+    /// Print JSON instead of a table: `{"schema": "faultline-suts/v1", "suts": [...]}`.
     #[arg(long)]
     json: bool,
 }
@@ -17,26 +17,27 @@ pub struct SutsArgs {
 pub fn run(args: SutsArgs) -> anyhow::Result<ExitCode> {
     if args.json {
         let list: Vec<serde_json::Value> = suts().iter().map(sut_json).collect();
-        println!("{}", serde_json::to_string_pretty(&list)?);
+        super::write_json("suts", json!({ "suts": list }), true)?;
         return Ok(ExitCode::SUCCESS);
     }
     let width = suts().iter().map(|sut| sut.name.len()).max().unwrap_or(4);
-    println!(
-        "{:<width$}  {:<6}  {:>3}  {:>3}  {:>7}  DESCRIPTION",
+    let mut out = format!(
+        "{:<width$}  {:<6}  {:>3}  {:>3}  {:>7}  DESCRIPTION\n",
         "NAME", "MODEL", "EOT", "EFF", "CRASHES"
     );
     for sut in suts() {
         let spec = sut.default_spec;
-        println!(
-            "{:<width$}  {:<6}  {:>3}  {:>3}  {:>7}  {}",
+        out.push_str(&format!(
+            "{:<width$}  {:<6}  {:>3}  {:>3}  {:>7}  {}\n",
             sut.name,
             time_model_name(sut),
             spec.eot,
             spec.eff,
             spec.max_crashes,
             sut.description
-        );
+        ));
     }
+    super::write_stdout(&out)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -22,7 +22,8 @@ pub enum TraceCommand {
 pub struct ValidateArgs {
     /// The trace file (JSON Lines); `-` reads standard input.
     pub file: PathBuf,
-    /// Print the summary (or the error) as JSON on standard output.
+    /// Print the summary (or the error) as JSON on standard output
+    /// (`"schema": "faultline-trace-validate/v1"`).
     #[arg(long)]
     pub json: bool,
 }
@@ -56,12 +57,12 @@ fn validate(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
     let result = with_reader(&args.file, faultline_trace::validate_stream);
     match (result, args.json) {
         (Ok(summary), false) => {
-            println!("{file}: valid: {}", summary_line(&summary));
+            super::write_stdout(&format!("{file}: valid: {}\n", summary_line(&summary)))?;
             Ok(ExitCode::SUCCESS)
         }
         (Ok(summary), true) => {
             let json = serde_json::json!({"file": file, "valid": true, "summary": summary});
-            println!("{json}");
+            super::write_json("trace-validate", json, false)?;
             Ok(ExitCode::SUCCESS)
         }
         (Err(err), false) => Err(flat(err)),
@@ -71,8 +72,8 @@ fn validate(args: &ValidateArgs) -> anyhow::Result<ExitCode> {
                 "valid": false,
                 "error": {"message": err.to_string(), "line": err.line(), "field": err.field()},
             });
-            println!("{json}");
-            eprintln!("error: {err}");
+            super::write_json("trace-validate", json, false)?;
+            let _ = writeln!(std::io::stderr().lock(), "error: {err}");
             Ok(ExitCode::from(2))
         }
     }
@@ -109,6 +110,18 @@ fn show(args: &ShowArgs) -> anyhow::Result<ExitCode> {
     };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
+    write_show(&trace, &filter, args, &mut out)
+        .and_then(|()| out.flush())
+        .map_err(super::stdout_error)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write_show(
+    trace: &faultline_trace::Trace,
+    filter: &EventFilter,
+    args: &ShowArgs,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     let header = &trace.header;
     writeln!(
         out,
@@ -126,12 +139,10 @@ fn show(args: &ShowArgs) -> anyhow::Result<ExitCode> {
         }
     )?;
     if args.chart {
-        faultline_trace::write_chart(&trace, &filter, &mut out)?;
+        faultline_trace::write_chart(trace, filter, out)
     } else {
-        faultline_trace::write_timeline(&trace, &filter, &mut out)?;
+        faultline_trace::write_timeline(trace, filter, out)
     }
-    out.flush()?;
-    Ok(ExitCode::SUCCESS)
 }
 
 fn parse_kinds(names: &[String]) -> anyhow::Result<Option<BTreeSet<EventKind>>> {

@@ -90,21 +90,22 @@ fn valid_history_exits_0() {
 }
 
 #[test]
-fn unknown_verdict_exits_0_with_a_note() {
+fn unknown_verdict_exits_3_inconclusive_with_a_note() {
     let output = faultline()
         .args(["elle", "--json"])
         .arg(case("cli-valid-read-empty"))
         .output()
         .expect("runs");
-    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(output.status.code(), Some(3));
     let result: Value = serde_json::from_slice(&output.stdout).expect("stdout is JSON");
+    assert_eq!(result["schema"], json!("faultline-elle/v1"));
     assert_eq!(result["valid"], json!("unknown"));
     assert_eq!(result["anomaly_types"], json!(["empty-transaction-graph"]));
     faultline()
         .args(["elle"])
         .arg(case("cli-valid-read-empty"))
         .assert()
-        .code(0)
+        .code(3)
         .stdout(predicate::str::contains("UNKNOWN").and(predicate::str::contains("inconclusive")));
 }
 

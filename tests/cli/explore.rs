@@ -623,3 +623,231 @@ fn a_run_that_holds_only_vacuously_says_so_in_its_header() {
             .is_some_and(|line| line.contains(r#""verdict":"vacuous""#))
     );
 }
+
+/// A bound that stops the search is not a certificate: exit 3, and the report says why, in
+/// text ("INCONCLUSIVE: <reason>") and in JSON (`inconclusive_reason`). It used to exit 0.
+#[test]
+fn a_bound_hit_is_inconclusive_and_exits_3() {
+    let output = faultline()
+        .args(["explore", "--sut", "ack-deliv", "--runs-max", "3"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(3));
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("verdict: INCONCLUSIVE: "), "{text}");
+    assert!(text.contains("--runs-max 3"), "{text}");
+    let output = faultline()
+        .args(["explore", "--sut", "ack-deliv", "--runs-max", "3", "--json"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(3));
+    let report = json_of(&output.stdout);
+    assert_eq!(report["verdict"], "inconclusive");
+    assert_eq!(report["bound_hit"]["bound"], "runs_max");
+    assert!(
+        report["inconclusive_reason"]
+            .as_str()
+            .is_some_and(|reason| !reason.is_empty()),
+        "{report}"
+    );
+    // A solver check at EOT 400 takes far longer than 1 ms.
+    let output = faultline()
+        .args([
+            "explore",
+            "--sut",
+            "redun-deliv",
+            "--eot",
+            "400",
+            "--eff",
+            "300",
+            "--solver-timeout-ms",
+            "1",
+            "--json",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(3));
+    let report = json_of(&output.stdout);
+    assert_eq!(report["verdict"], "inconclusive");
+    assert_eq!(report["bound_hit"]["bound"], "solver_timeout");
+    assert!(report["inconclusive_reason"].is_string(), "{report}");
+    // Conclusive verdicts carry no reason.
+    let report = json_of(
+        &faultline()
+            .args(["explore", "--sut", "simple-deliv", "--json"])
+            .output()
+            .expect("runs")
+            .stdout,
+    );
+    assert_eq!(report["inconclusive_reason"], Value::Null);
+}
+
+/// Whether the process `pid` has blocked `signal` (Linux: `/proc/PID/status`), i.e. explore
+/// has installed its signal thread.
+fn blocks_signal(pid: u32, signal: u32) -> bool {
+    let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) else {
+        return false;
+    };
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("SigBlk:"))
+        .and_then(|mask| u64::from_str_radix(mask.trim(), 16).ok())
+        .is_some_and(|mask| mask & (1 << (signal - 1)) != 0)
+}
+
+/// Starts `faultline explore ARGS --json`, sends `signal` (a name for kill(1)) once the search
+/// runs, and returns its exit code and JSON report; fails if it does not stop within a minute.
+fn explore_then_signal(args: &[&str], signal: &str, number: u32) -> (Option<i32>, Value) {
+    let binary = assert_cmd::cargo::cargo_bin("faultline");
+    let mut child = std::process::Command::new(binary)
+        .arg("explore")
+        .args(args)
+        .arg("--json")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let pid = child.id();
+    let started = std::time::Instant::now();
+    while !blocks_signal(pid, number) {
+        if started.elapsed() > std::time::Duration::from_secs(60) {
+            // Leave no search running behind a failed test.
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("explore never blocked SIG{signal}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // Well into the search (a solver check, for LDFI at EOT 400).
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = sender.send(child.wait_with_output());
+    });
+    let sent = std::process::Command::new("kill")
+        .args(["-s", signal, &pid.to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(sent.success());
+    let output = match receiver.recv_timeout(std::time::Duration::from_secs(60)) {
+        Ok(output) => output.expect("waits"),
+        Err(_) => {
+            let _ = std::process::Command::new("kill")
+                .args(["-s", "KILL", &pid.to_string()])
+                .status();
+            panic!("explore did not stop within a minute of SIG{signal}");
+        }
+    };
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let report = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|err| panic!("a JSON report on stdout ({err}); stderr: {stderr}"));
+    (output.status.code(), report)
+}
+
+/// A CI timeout (SIGTERM) used to kill explore without a word; now the search stops between
+/// batches, prints its partial report and exits 3.
+#[test]
+fn sigterm_ends_explore_with_a_partial_report_and_exit_3() {
+    let (code, report) = explore_then_signal(
+        &[
+            "--sut",
+            "redun-deliv",
+            "--eot",
+            "200",
+            "--eff",
+            "150",
+            "--crashes",
+            "1",
+            "--strategy",
+            "random",
+            "--runs-max",
+            "100000000",
+        ],
+        "TERM",
+        15,
+    );
+    assert_eq!(code, Some(3), "{report}");
+    assert_eq!(report["verdict"], "inconclusive");
+    assert_eq!(report["bound_hit"]["bound"], "interrupted");
+    assert_eq!(report["schema"], "faultline-explore/v1");
+    assert!(report["runs"].as_u64().is_some_and(|runs| runs >= 1));
+    assert!(report["inconclusive_reason"].is_string());
+}
+
+/// Ctrl-C during a Z3 check used to be swallowed by Z3's own SIGINT handler (or reported as
+/// "solver timeout (canceled)" with exit 0); now the check is interrupted and the report says
+/// so.
+#[test]
+fn sigint_during_a_solver_check_is_reported_as_interrupted() {
+    let (code, report) = explore_then_signal(
+        &["--sut", "redun-deliv", "--eot", "400", "--eff", "300"],
+        "INT",
+        2,
+    );
+    assert_eq!(code, Some(3), "{report}");
+    assert_eq!(report["verdict"], "inconclusive");
+    assert_eq!(report["bound_hit"]["bound"], "interrupted");
+}
+
+/// `--strategy exhaustive` runs every admissible fault set: the ground truth.
+#[test]
+fn exhaustive_strategy_runs_every_fault_set() {
+    let output = faultline()
+        .args([
+            "explore",
+            "--sut",
+            "redun-deliv",
+            "--eot",
+            "4",
+            "--eff",
+            "2",
+            "--crashes",
+            "0",
+            "--strategy",
+            "exhaustive",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.contains("every admissible fault set was run"),
+        "{text}"
+    );
+    assert!(text.contains("CERTIFIED"), "{text}");
+    // simple-deliv loses a message to b or to c: both minimal counterexamples, every set run.
+    let output = faultline()
+        .args([
+            "explore",
+            "--sut",
+            "simple-deliv",
+            "--strategy",
+            "exhaustive",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.contains("every admissible fault set was run: 2 minimal counterexample(s)"),
+        "{text}"
+    );
+    let report = json_of(
+        &faultline()
+            .args([
+                "explore",
+                "--sut",
+                "simple-deliv",
+                "--strategy",
+                "exhaustive",
+                "--json",
+            ])
+            .output()
+            .expect("runs")
+            .stdout,
+    );
+    assert_eq!(report["strategy"], "exhaustive");
+    assert_eq!(report["counterexamples"].as_array().map(Vec::len), Some(2));
+    assert_eq!(report["runs"], 64);
+}

@@ -9,5 +9,10 @@ mod trace;
 mod explore;
 // LTL: `check`.
 mod check;
+mod check_vacuity;
 // elle-lite: `elle`.
 mod elle;
+// Exit codes, output errors, argument bounds and `schema` across every command.
+mod contract;
+// Issue 8: verdicts that must never be wrong.
+mod soundness;

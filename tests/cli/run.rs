@@ -49,8 +49,9 @@ fn suts_json_is_machine_readable() {
         .get_output()
         .stdout
         .clone();
-    let list: serde_json::Value = serde_json::from_slice(&output).unwrap();
-    let ack = list
+    let document: serde_json::Value = serde_json::from_slice(&output).unwrap();
+    assert_eq!(document["schema"], "faultline-suts/v1");
+    let ack = document["suts"]
         .as_array()
         .unwrap()
         .iter()
@@ -429,4 +430,69 @@ fn out_of_range_arguments_are_bad_input() {
             .code(2)
             .stderr(predicates::str::contains(*message));
     }
+}
+
+/// `run -o` replaces the file only once the whole trace is written. Here the write fails part
+/// way (a 1 KiB file-size limit, SIGXFSZ ignored so the write returns EFBIG): the old file
+/// stays byte for byte, no temporary file is left, and the error names the file (exit 2).
+/// Writing in place used to truncate the old file first and leave a partial trace.
+#[test]
+fn a_failed_trace_write_leaves_the_old_file_untouched() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("old.jsonl");
+    let old = b"the previous trace\n";
+    std::fs::write(&path, old).expect("write the old file");
+    let binary = assert_cmd::cargo::cargo_bin("faultline");
+    // ack-deliv's trace is about 13 KB, past the limit of two 512-byte blocks.
+    let output = std::process::Command::new("sh")
+        .args(["-c", r#"trap '' XFSZ; ulimit -f 2; exec "$0" "$@""#])
+        .arg(&binary)
+        .args(["run", "--sut", "ack-deliv", "-o"])
+        .arg(&path)
+        .output()
+        .expect("sh runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("old.jsonl"), "{stderr}");
+    assert_eq!(std::fs::read(&path).expect("read"), old);
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("list")
+        .map(|entry| entry.expect("entry").file_name())
+        .collect();
+    assert_eq!(names, ["old.jsonl"], "no temporary file left behind");
+}
+
+/// A run that fails before its trace exists leaves the old file alone too, and a successful
+/// run replaces it, keeping its permissions.
+#[test]
+fn run_output_replaces_the_old_file_only_on_success() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("old.jsonl");
+    let old = b"the previous trace\n";
+    std::fs::write(&path, old).expect("write the old file");
+    faultline()
+        .args(["run", "--sut", "simple-deliv", "--faults", "[{]", "-o"])
+        .arg(&path)
+        .assert()
+        .code(2);
+    assert_eq!(std::fs::read(&path).expect("read"), old);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).expect("chmod");
+    }
+    faultline()
+        .args(["run", "--sut", "simple-deliv", "-o"])
+        .arg(&path)
+        .assert()
+        .code(0);
+    let trace = std::fs::read_to_string(&path).expect("read");
+    assert!(trace.starts_with(r#"{"schema":"faultline-trace/v1""#));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).expect("stat").permissions().mode();
+        assert_eq!(mode & 0o777, 0o640);
+    }
+    assert_eq!(std::fs::read_dir(dir.path()).expect("list").count(), 1);
 }

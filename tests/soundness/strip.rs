@@ -41,10 +41,20 @@ pub fn annotations(trace: &Trace) -> Result<Trace, String> {
             .iter()
             .map(|group| group.iter().map(restate).collect::<Result<Vec<_>, _>>())
             .collect::<Result<Vec<_>, _>>()?;
+        let exempt_if_crashed = match &goal.exempt_if_crashed {
+            Some(exempt) => Some(
+                exempt
+                    .iter()
+                    .map(|(id, node)| Ok((restate(id)?, node.clone())))
+                    .collect::<Result<_, String>>()?,
+            ),
+            None => None,
+        };
         out.header.goal = Some(Goal {
             all_of,
             any_of,
             scope: goal.scope,
+            exempt_if_crashed,
         });
     }
     Ok(out)

@@ -79,15 +79,20 @@ pub enum GoalScope {
     /// The property needs the goal whatever the faults are (it never reads `crashed`): a
     /// support learned here binds every later fault set.
     FaultIndependent,
-    /// The property speaks only of nodes that never crash (`forall m. crashed(m) || …`): a goal
-    /// event is not needed when its node crashes, and more crashes only relax the goal. A
-    /// support learned here binds fault sets that crash every node this run crashed, each no
-    /// later than here.
+    /// The property speaks only of nodes that never crash (`forall m. crashed(m) || …`): with
+    /// the same events, more crashes never turn it from holding to failing, and a goal event
+    /// is not needed once its node crashes. A support learned here binds fault sets that crash
+    /// every node this run crashed, each no later than here.
     CrashedNodesExempt,
-    /// The goal depends on *which* nodes crash in any other way (failover: "held by the first
-    /// server that never crashed"; quorums of live nodes). A support learned here binds only
-    /// fault sets that crash exactly the nodes this run crashed, each no later than here.
+    /// The goal depends on *which* nodes crash by the end of the run in any other way
+    /// (failover: "held by the first server that never crashed"; quorums of live nodes). A
+    /// support learned here binds only fault sets that crash exactly the nodes this run
+    /// crashed, each no later than here.
     SameCrashes,
+    /// The property reads *when* nodes crashed (a `crashed(n)` atom that more or earlier
+    /// crashes can make stricter). A support learned here binds only fault sets with exactly
+    /// this run's crashes, node and time.
+    ExactCrashes,
 }
 
 impl GoalScope {
@@ -97,6 +102,7 @@ impl GoalScope {
             GoalScope::FaultIndependent => "fault_independent",
             GoalScope::CrashedNodesExempt => "crashed_nodes_exempt",
             GoalScope::SameCrashes => "same_crashes",
+            GoalScope::ExactCrashes => "exact_crashes",
         }
     }
 }
@@ -118,6 +124,11 @@ pub struct Goal {
     pub any_of: Vec<Vec<u64>>,
     /// How the goal depends on the run's faults.
     pub scope: GoalScope,
+    /// With the scope `crashed_nodes_exempt`: goal event → the node whose crash makes the
+    /// event unnecessary; events not listed are needed whatever crashes. Absent: every goal
+    /// event is exempt when its own node crashes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exempt_if_crashed: Option<BTreeMap<u64, NodeId>>,
 }
 
 impl Goal {
@@ -127,6 +138,7 @@ impl Goal {
             all_of,
             any_of: Vec::new(),
             scope,
+            exempt_if_crashed: None,
         }
     }
 

@@ -121,6 +121,16 @@ impl Validator {
         Ok(())
     }
 
+    /// The one definition of a valid clog or partition window `[from, to)`, shared by this
+    /// validator (for header faults, with `eot` from the header's `failure_spec`) and the
+    /// harness (with the run's `eot`): it is non-empty (`from < to`) and, when the end of time
+    /// is known, ends by it (`to <= eot`), so that a clog delays messages and never loses them.
+    /// The harness also requires `from >= 1`, as for all its fault times (its runs start at
+    /// time 1; a foreign simulator's may start at 0).
+    pub fn window_in_run(from: u64, to: u64, eot: Option<u64>) -> bool {
+        from < to && eot.is_none_or(|eot| to <= eot)
+    }
+
     /// The summary of everything checked so far.
     pub fn finish(self) -> TraceSummary {
         let mut summary = self.summary;

@@ -10,10 +10,10 @@ use std::cmp::{Ordering, Reverse};
 use std::collections::{BinaryHeap, HashMap};
 
 use super::NetworkConfig;
-use super::engine::{InFlight, Scheduled, TimerDue};
+use super::engine::{InFlight, Scheduled, Stop, TimerDue};
 use crate::faults::ActionKind;
 use crate::random::{below, node_rng};
-use crate::{Engine, HarnessError, Reactor};
+use crate::{Engine, Reactor};
 
 enum Work<M> {
     Start(usize),
@@ -97,7 +97,7 @@ pub(super) fn run<R: Reactor>(
     engine: &mut Engine<'_, R>,
     steps_max: u64,
     config: NetworkConfig,
-) -> Result<(), HarnessError> {
+) -> Result<(), Stop> {
     assert!(
         config.latency_ns_min <= config.latency_ns_max,
         "latency range is ordered"
@@ -147,7 +147,7 @@ fn apply_actions<R: Reactor>(
     engine: &mut Engine<'_, R>,
     network: &mut Network<R::Msg>,
     step: u64,
-) -> Result<(), HarnessError> {
+) -> Result<(), Stop> {
     for action in engine.plan.take_actions(step) {
         let items = engine.apply_action(action)?;
         network.schedule(engine.now, items);

@@ -1,6 +1,12 @@
 //! The part of the simulator both time models share: nodes, the trace being recorded, lineage
 //! (`parents`), state patches, handler panics and the application of effects.
+//!
+//! A panic in the SUT's code (a handler, `state`, a message's `Serialize`, the reactor factory)
+//! is a bug in the SUT, never a fault: it is recorded as a `crash` event with a `reason` and no
+//! `fault`, and the run ends there (see [`Stop::Panicked`]), so nothing after it can look like
+//! the consequences of an injected crash.
 
+use std::any::Any;
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
@@ -11,6 +17,45 @@ use serde_json::Value;
 use crate::faults::{Action, ActionKind, FaultPlan, validate_fault_times, validate_faults};
 use crate::random::node_rng;
 use crate::{Cx, Effect, HarnessError, Reactor, RunConfig, Simulator, TimerId, merge_patch};
+
+/// Why a run stopped before its end of time.
+pub(crate) enum Stop {
+    /// The run cannot go on (no trace is returned).
+    Error(HarnessError),
+    /// The SUT's code panicked: the panic's `crash` event is the last event of the trace.
+    Panicked,
+}
+
+impl From<HarnessError> for Stop {
+    fn from(err: HarnessError) -> Self {
+        Stop::Error(err)
+    }
+}
+
+/// Where a panic in the SUT's code happened, as the panic's `reason` says it
+/// (`panicked <where>: <message>`).
+#[derive(Debug, Clone, Copy)]
+enum PanicSite {
+    Init,
+    OnMessage,
+    OnTimer,
+    State,
+    Serialize,
+    Factory,
+}
+
+impl PanicSite {
+    fn describe(self) -> &'static str {
+        match self {
+            PanicSite::Init => "in init",
+            PanicSite::OnMessage => "in on_message",
+            PanicSite::OnTimer => "in on_timer",
+            PanicSite::State => "in state",
+            PanicSite::Serialize => "serializing a message",
+            PanicSite::Factory => "in the reactor factory",
+        }
+    }
+}
 
 /// Why a node is down: its `crash` event and the fault recorded as `cause` of later drops.
 pub(crate) struct Down {
@@ -103,6 +148,9 @@ pub(crate) struct Engine<'s, R: Reactor> {
     /// Current logical time (round or step) and simulated ns, set by the time model.
     pub(crate) lt: u64,
     pub(crate) now: u64,
+    /// A panic while building the reactors or reading their initial state: (node, site,
+    /// message). The run then records it and ends before time 1's first decision.
+    startup_panic: Option<(usize, PanicSite, String)>,
 }
 
 impl<'s, R: Reactor> Engine<'s, R> {
@@ -125,9 +173,24 @@ impl<'s, R: Reactor> Engine<'s, R> {
         header.failure_spec = config.failure_spec;
         header.faults = config.faults.clone();
         let mut nodes = Vec::with_capacity(ids.len());
+        let mut startup_panic = None;
         for (index, id) in ids.iter().enumerate() {
-            let reactor = sim.make(id);
-            let state = reactor.state();
+            // The factory and `state` are SUT code too: a panic there is a bad run, not a crash
+            // of the engine. Later nodes are not built; the run ends at the panic.
+            let reactor = match catch_unwind(AssertUnwindSafe(|| sim.make(id))) {
+                Ok(reactor) => reactor,
+                Err(panic) => {
+                    startup_panic = Some((index, PanicSite::Factory, panic_message(&*panic)));
+                    break;
+                }
+            };
+            let state = match catch_unwind(AssertUnwindSafe(|| reactor.state())) {
+                Ok(state) => state,
+                Err(panic) => {
+                    startup_panic = Some((index, PanicSite::State, panic_message(&*panic)));
+                    break;
+                }
+            };
             header.initial_state.insert(id.clone(), state.clone());
             nodes.push(Node {
                 reactor,
@@ -160,7 +223,18 @@ impl<'s, R: Reactor> Engine<'s, R> {
             seed: config.seed,
             lt: 0,
             now: 0,
+            startup_panic,
         })
+    }
+
+    /// Records a panic that happened while the engine was built (at time 1, with no trigger)
+    /// and stops the run; does nothing if there was none.
+    pub(crate) fn stop_on_startup_panic(&mut self) -> Result<(), Stop> {
+        let Some((node, site, message)) = self.startup_panic.take() else {
+            return Ok(());
+        };
+        self.lt = 1;
+        Err(self.panicked(node, None, site, message))
     }
 
     /// The header (the events went to the sink).
@@ -223,20 +297,22 @@ impl<'s, R: Reactor> Engine<'s, R> {
     }
 
     /// Runs `init` at the start of the run (unless the node is already down).
-    pub(crate) fn start(&mut self, node: usize) -> Result<Vec<Scheduled<R::Msg>>, HarnessError> {
+    pub(crate) fn start(&mut self, node: usize) -> Result<Vec<Scheduled<R::Msg>>, Stop> {
         if !self.can_start(node) {
             return Ok(Vec::new());
         }
         self.nodes[node].started = true;
         let start = self.record(self.node_event(EventKind::Start, node))?;
-        self.handle(node, start, |reactor, cx, _| reactor.init(cx, None))
+        self.handle(node, start, PanicSite::Init, |reactor, cx, _| {
+            reactor.init(cx, None)
+        })
     }
 
     /// Delivers `message`, or drops it when its receiver is down.
     pub(crate) fn deliver(
         &mut self,
         message: InFlight<R::Msg>,
-    ) -> Result<Vec<Scheduled<R::Msg>>, HarnessError> {
+    ) -> Result<Vec<Scheduled<R::Msg>>, Stop> {
         let InFlight {
             msg_id,
             src,
@@ -266,7 +342,7 @@ impl<'s, R: Reactor> Engine<'s, R> {
         if kind == EventKind::Drop {
             return Ok(Vec::new());
         }
-        self.handle(dst, deliver, |reactor, cx, ids| {
+        self.handle(dst, deliver, PanicSite::OnMessage, |reactor, cx, ids| {
             reactor.on_message(cx, &ids[src], msg)
         })
     }
@@ -282,7 +358,7 @@ impl<'s, R: Reactor> Engine<'s, R> {
     }
 
     /// Fires a live timer (see [`Engine::timer_is_live`]).
-    pub(crate) fn fire(&mut self, timer: TimerDue) -> Result<Vec<Scheduled<R::Msg>>, HarnessError> {
+    pub(crate) fn fire(&mut self, timer: TimerDue) -> Result<Vec<Scheduled<R::Msg>>, Stop> {
         debug_assert!(self.timer_is_live(&timer));
         let Some(armed) = self.nodes[timer.node].timers.remove(&timer.id) else {
             return Ok(Vec::new());
@@ -294,14 +370,13 @@ impl<'s, R: Reactor> Engine<'s, R> {
         };
         let fire = self.record(event)?;
         let id = timer.id;
-        self.handle(timer.node, fire, |reactor, cx, _| reactor.on_timer(cx, &id))
+        self.handle(timer.node, fire, PanicSite::OnTimer, |reactor, cx, _| {
+            reactor.on_timer(cx, &id)
+        })
     }
 
     /// Applies a timed fault action; a restart returns what `init` scheduled.
-    pub(crate) fn apply_action(
-        &mut self,
-        action: Action,
-    ) -> Result<Vec<Scheduled<R::Msg>>, HarnessError> {
+    pub(crate) fn apply_action(&mut self, action: Action) -> Result<Vec<Scheduled<R::Msg>>, Stop> {
         let fault = self.plan.fault(action.fault).clone();
         let node = action.node;
         match action.kind {
@@ -341,11 +416,7 @@ impl<'s, R: Reactor> Engine<'s, R> {
 
     /// A down node comes back: a fresh reactor, `init` with the durable state, no timers, no
     /// facts (volatile state is lost). Restarting a node that is up does nothing.
-    fn restart(
-        &mut self,
-        node: usize,
-        fault: Fault,
-    ) -> Result<Vec<Scheduled<R::Msg>>, HarnessError> {
+    fn restart(&mut self, node: usize, fault: Fault) -> Result<Vec<Scheduled<R::Msg>>, Stop> {
         let Some(down) = self.nodes[node].down.take() else {
             return Ok(Vec::new());
         };
@@ -355,26 +426,34 @@ impl<'s, R: Reactor> Engine<'s, R> {
             ..self.node_event(EventKind::Restart, node)
         };
         let restart = self.record(event)?;
-        let fresh = self.sim.make(&self.ids[node]);
+        let fresh = match catch_unwind(AssertUnwindSafe(|| self.sim.make(&self.ids[node]))) {
+            Ok(fresh) => fresh,
+            Err(panic) => {
+                let message = panic_message(&*panic);
+                return Err(self.panicked(node, Some(restart), PanicSite::Factory, message));
+            }
+        };
         let slot = &mut self.nodes[node];
         slot.reactor = fresh;
         slot.started = true;
         slot.facts.clear();
         slot.timers.clear();
         let durable = slot.durable.clone();
-        self.handle(node, restart, |reactor, cx, _| {
+        self.handle(node, restart, PanicSite::Init, |reactor, cx, _| {
             reactor.init(cx, durable.as_ref())
         })
     }
 
     /// Runs one handler of `node`, triggered by event `trigger`: records the state patch on the
-    /// trigger, then the effects as events. A panic takes the node down with a `crash` event.
+    /// trigger, then the effects as events. A panic in the handler or in `state` ends the run
+    /// (see [`Engine::panicked`]).
     fn handle(
         &mut self,
         node: usize,
         trigger: u64,
+        site: PanicSite,
         call: impl FnOnce(&mut R, &mut Cx<'_>, &[NodeId]) -> Vec<Effect<R::Msg>>,
-    ) -> Result<Vec<Scheduled<R::Msg>>, HarnessError> {
+    ) -> Result<Vec<Scheduled<R::Msg>>, Stop> {
         let ids = &self.ids;
         let slot = &mut self.nodes[node];
         let mut cx = Cx {
@@ -384,15 +463,18 @@ impl<'s, R: Reactor> Engine<'s, R> {
             rng: &mut slot.rng,
         };
         let reactor = &mut slot.reactor;
-        let outcome = catch_unwind(AssertUnwindSafe(|| {
-            let effects = call(reactor, &mut cx, ids);
-            (effects, reactor.state())
-        }));
-        let (effects, state) = match outcome {
-            Ok(done) => done,
+        let effects = match catch_unwind(AssertUnwindSafe(|| call(reactor, &mut cx, ids))) {
+            Ok(effects) => effects,
             Err(panic) => {
-                self.crash_on_panic(node, trigger, panic_message(panic.as_ref()))?;
-                return Ok(Vec::new());
+                let message = panic_message(&*panic);
+                return Err(self.panicked(node, Some(trigger), site, message));
+            }
+        };
+        let state = match catch_unwind(AssertUnwindSafe(|| slot.reactor.state())) {
+            Ok(state) => state,
+            Err(panic) => {
+                let message = panic_message(&*panic);
+                return Err(self.panicked(node, Some(trigger), PanicSite::State, message));
             }
         };
         if let Some(patch) = merge_patch::diff(&slot.state, &state) {
@@ -408,24 +490,26 @@ impl<'s, R: Reactor> Engine<'s, R> {
         Ok(scheduled)
     }
 
-    fn crash_on_panic(
+    /// Records a panic in `node`'s code as its last event, a `crash` with `reason`
+    /// `panicked <where>: <message>`, `parents` = the triggering event, and no `fault` (it is
+    /// no injected fault); the run stops there. Whatever the node would have done next is
+    /// unknowable, and going on with it down would make the panic look like a crash fault.
+    fn panicked(
         &mut self,
         node: usize,
-        trigger: u64,
+        trigger: Option<u64>,
+        site: PanicSite,
         message: String,
-    ) -> Result<(), HarnessError> {
+    ) -> Stop {
         let event = Event {
-            reason: Some(format!("handler panicked: {message}")),
-            parents: vec![trigger],
+            reason: Some(format!("panicked {}: {message}", site.describe())),
+            parents: trigger.into_iter().collect(),
             ..self.node_event(EventKind::Crash, node)
         };
-        let crash = self.record(event)?;
-        let cause = Fault::Crash {
-            node: self.ids[node].clone(),
-            at: self.lt,
-        };
-        self.take_down(node, crash, cause);
-        Ok(())
+        match self.record(event) {
+            Ok(_) => Stop::Panicked,
+            Err(err) => Stop::Error(err),
+        }
     }
 
     /// `trigger` plus the latest derive event of each fact in `facts` at `node`, sorted.
@@ -449,7 +533,7 @@ impl<'s, R: Reactor> Engine<'s, R> {
         trigger: u64,
         effect: Effect<R::Msg>,
         scheduled: &mut Vec<Scheduled<R::Msg>>,
-    ) -> Result<(), HarnessError> {
+    ) -> Result<(), Stop> {
         match effect {
             Effect::Send { to, msg, from } => {
                 let message = self.send(node, trigger, &to, msg, &from)?;
@@ -520,19 +604,29 @@ impl<'s, R: Reactor> Engine<'s, R> {
         to: &NodeId,
         msg: R::Msg,
         from: &[Value],
-    ) -> Result<Option<InFlight<R::Msg>>, HarnessError> {
+    ) -> Result<Option<InFlight<R::Msg>>, Stop> {
         let Some(&dst) = self.index.get(to) else {
-            return Err(HarnessError::UnknownDestination {
+            return Err(Stop::Error(HarnessError::UnknownDestination {
                 sut: self.sim.sut().to_string(),
                 node: self.ids[node].clone(),
                 to: to.clone(),
-            });
+            }));
         };
-        let value = serde_json::to_value(&msg).map_err(|err| HarnessError::Message {
-            sut: self.sim.sut().to_string(),
-            node: self.ids[node].clone(),
-            message: err.to_string(),
-        })?;
+        // `Serialize` is SUT code: a panic in it is the SUT's bug, like one in a handler.
+        let value = match catch_unwind(AssertUnwindSafe(|| serde_json::to_value(&msg))) {
+            Ok(Ok(value)) => value,
+            Ok(Err(err)) => {
+                return Err(Stop::Error(HarnessError::Message {
+                    sut: self.sim.sut().to_string(),
+                    node: self.ids[node].clone(),
+                    message: err.to_string(),
+                }));
+            }
+            Err(panic) => {
+                let message = panic_message(&*panic);
+                return Err(self.panicked(node, Some(trigger), PanicSite::Serialize, message));
+            }
+        };
         let (msg_type, payload) = split_message(value);
         let msg_id = self.next_msg_id;
         self.next_msg_id += 1;
@@ -594,7 +688,7 @@ fn fact_key(fact: &Value) -> String {
     fact.to_string()
 }
 
-fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+fn panic_message(panic: &(dyn Any + Send)) -> String {
     if let Some(text) = panic.downcast_ref::<&str>() {
         (*text).to_string()
     } else if let Some(text) = panic.downcast_ref::<String>() {

@@ -9,8 +9,8 @@ use faultline_trace::{Header, NodeId, TimeModel, Trace};
 
 use crate::{HarnessError, Reactor, RunConfig};
 
-pub(crate) use engine::Engine;
 pub use engine::EventSink;
+pub(crate) use engine::{Engine, Stop};
 
 /// The network of the `async` time model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,6 +112,11 @@ impl<R: Reactor> Simulator<R> {
 
     /// Runs the SUT under `config` (seed, `eot` = rounds or steps, faults) and returns the trace.
     /// Same simulator + config ⇒ the same trace, byte for byte.
+    ///
+    /// A fault set that names an unknown node or lies outside the run (times `1..=eot`, windows
+    /// `[from, to)` with `1 <= from < to <= eot`) is an error. A panic in the SUT's code is not:
+    /// the trace ends with it (a `crash` event with a `reason` and no `fault`, see
+    /// [`crate::handler_panic`]), and [`crate::Sut::check`] calls the run bad.
     pub fn run(&self, config: &RunConfig) -> Result<Trace, HarnessError> {
         let mut events = Vec::with_capacity(1024);
         let header = self.run_into(config, &mut events)?;
@@ -127,11 +132,17 @@ impl<R: Reactor> Simulator<R> {
         sink: &mut dyn EventSink,
     ) -> Result<Header, HarnessError> {
         let mut engine = Engine::new(self, config, sink)?;
-        match self.time_model {
-            TimeModel::Rounds => rounds::run(&mut engine, config.eot)?,
-            TimeModel::Async => asynchronous::run(&mut engine, config.eot, self.network)?,
+        let ran = engine
+            .stop_on_startup_panic()
+            .and_then(|()| match self.time_model {
+                TimeModel::Rounds => rounds::run(&mut engine, config.eot),
+                TimeModel::Async => asynchronous::run(&mut engine, config.eot, self.network),
+            });
+        match ran {
+            // A panic in the SUT's code ends the run; its trace ends with the panic.
+            Ok(()) | Err(Stop::Panicked) => Ok(engine.finish()),
+            Err(Stop::Error(err)) => Err(err),
         }
-        Ok(engine.finish())
     }
 
     pub(crate) fn make(&self, node: &NodeId) -> R {

@@ -4,13 +4,15 @@
 //! (2) in round 1, every node's `init`, in header order; (3) the messages arriving this round,
 //! by receiver (header order), then sender, then `msg_id`; (4) the timers due this round, by
 //! node, then in the order they were armed. A message sent in round t arrives in round t + 1,
-//! unless a fault loses it; one sent in round `eot` is never delivered (the run ends). A timer
-//! armed in round t with `after` = k fires in round t + max(k, 1).
+//! unless a fault loses it; one sent in round `eot` is never delivered (the run ends). One that
+//! arrives in a clog window `[from, to)` of its receiver arrives in round `to` instead, which is
+//! at most `eot`, so a clog delays and never drops. A timer armed in round t with `after` = k
+//! fires in round t + max(k, 1).
 
 use std::collections::BTreeMap;
 
-use super::engine::{InFlight, Scheduled, TimerDue};
-use crate::{Engine, HarnessError, Reactor};
+use super::engine::{InFlight, Scheduled, Stop, TimerDue};
+use crate::{Engine, Reactor};
 
 struct Agenda<M> {
     eot: u64,
@@ -26,6 +28,9 @@ impl<M> Agenda<M> {
             match item {
                 Scheduled::Message(message) => {
                     let arrival = engine.plan.clogged_arrival(message.dst, engine.lt + 1);
+                    // Clog windows end by EOT (validated), so only a send in round EOT itself
+                    // arrives after the run (in flight at the end); a held message never does.
+                    debug_assert!(arrival <= self.eot || engine.lt == self.eot);
                     if arrival <= self.eot {
                         self.arrivals.entry(arrival).or_default().push(message);
                     }
@@ -41,7 +46,7 @@ impl<M> Agenda<M> {
     }
 }
 
-pub(super) fn run<R: Reactor>(engine: &mut Engine<'_, R>, eot: u64) -> Result<(), HarnessError> {
+pub(super) fn run<R: Reactor>(engine: &mut Engine<'_, R>, eot: u64) -> Result<(), Stop> {
     let mut agenda = Agenda {
         eot,
         arrivals: BTreeMap::new(),

@@ -10,6 +10,12 @@ mod redun;
 mod retry;
 mod simple;
 
+mod end_state;
+mod primary_backup;
+mod quorum_write;
+mod relay_chain;
+mod two_pc;
+
 use faultline_trace::{FailureSpec, TimeModel, Trace};
 
 pub use ack::{AckDeliv, AckMsg};
@@ -20,6 +26,19 @@ pub use delivery::{BROADCASTER, LogMsg, NODES, PAYLOAD, neighbours, node_ids};
 pub use redun::RedunDeliv;
 pub use retry::RetryDeliv;
 pub use simple::SimpleDeliv;
+
+pub use primary_backup::{
+    PB_CLIENT, PB_NODES, PB_SERVERS, PB_VALUE, PbMsg, PrimaryBackup, check_primary_backup,
+};
+pub use quorum_write::{
+    QW_CLIENT, QW_NODES, QW_QUORUM, QW_REPLICAS, QW_VALUE, QuorumWrite, QwMsg, check_quorum_write,
+};
+pub use relay_chain::{
+    RELAY_NODES, RELAY_PAYLOAD, RelayChain, RelayChainAck, RelayMsg, check_relay,
+};
+pub use two_pc::{
+    TPC_AGENTS, TPC_COORDINATOR, TPC_NODES, TPC_TIMEOUT_ROUND, TPC_TX, TpcMsg, TwoPc, check_two_pc,
+};
 
 use crate::{HarnessError, NetworkConfig, RunConfig, Simulator, Sut};
 
@@ -57,7 +76,31 @@ fn run_async_ack(config: &RunConfig) -> Result<Trace, HarnessError> {
     Simulator::asynchronous("async-ack-deliv", node_ids(), AsyncAckDeliv::new, network).run(config)
 }
 
-static SUTS: [Sut; 6] = [
+fn names(nodes: &[&str]) -> Vec<faultline_trace::NodeId> {
+    nodes.iter().map(|node| node.to_string()).collect()
+}
+
+fn run_primary_backup(config: &RunConfig) -> Result<Trace, HarnessError> {
+    Simulator::rounds("primary-backup", names(PB_NODES), PrimaryBackup::new).run(config)
+}
+
+fn run_quorum_write(config: &RunConfig) -> Result<Trace, HarnessError> {
+    Simulator::rounds("quorum-write", names(QW_NODES), QuorumWrite::new).run(config)
+}
+
+fn run_relay_chain(config: &RunConfig) -> Result<Trace, HarnessError> {
+    Simulator::rounds("relay-chain", names(RELAY_NODES), RelayChain::new).run(config)
+}
+
+fn run_relay_chain_ack(config: &RunConfig) -> Result<Trace, HarnessError> {
+    Simulator::rounds("relay-chain-ack", names(RELAY_NODES), RelayChainAck::new).run(config)
+}
+
+fn run_two_pc(config: &RunConfig) -> Result<Trace, HarnessError> {
+    Simulator::rounds("2pc-3", names(TPC_NODES), TwoPc::new).run(config)
+}
+
+static SUTS: [Sut; 11] = [
     Sut {
         name: "simple-deliv",
         description: "a logs \"hello\" and sends it once to b and c; no retry, no relay (Molly simplog.ded)",
@@ -111,6 +154,51 @@ static SUTS: [Sut; 6] = [
         nodes: NODES,
         runner: run_async_ack,
         checker: check_delivery,
+    },
+    Sut {
+        name: "primary-backup",
+        description: "C writes to primary a, which acks before backup b has the write; readers fail over to the first live server",
+        time_model: TimeModel::Rounds,
+        default_spec: spec(5, 3, 1),
+        nodes: PB_NODES,
+        runner: run_primary_backup,
+        checker: check_primary_backup,
+    },
+    Sut {
+        name: "quorum-write",
+        description: "C writes to replicas a, b, c and succeeds on 2 acks; an acked write must survive on a live replica",
+        time_model: TimeModel::Rounds,
+        default_spec: spec(3, 2, 2),
+        nodes: QW_NODES,
+        runner: run_quorum_write,
+        checker: check_quorum_write,
+    },
+    Sut {
+        name: "relay-chain",
+        description: "a relays \"m\" to c through b; every node forwards once, no retries",
+        time_model: TimeModel::Rounds,
+        default_spec: spec(4, 3, 0),
+        nodes: RELAY_NODES,
+        runner: run_relay_chain,
+        checker: check_relay,
+    },
+    Sut {
+        name: "relay-chain-ack",
+        description: "a relays \"m\" to c through b; every hop re-sends each round until the next one acks",
+        time_model: TimeModel::Rounds,
+        default_spec: spec(5, 3, 0),
+        nodes: RELAY_NODES,
+        runner: run_relay_chain_ack,
+        checker: check_relay,
+    },
+    Sut {
+        name: "2pc-3",
+        description: "two-phase commit, coordinator C and agents a, b; an undecided agent aborts on its own at round 5",
+        time_model: TimeModel::Rounds,
+        default_spec: spec(6, 3, 1),
+        nodes: TPC_NODES,
+        runner: run_two_pc,
+        checker: check_two_pc,
     },
 ];
 

@@ -249,11 +249,11 @@ pub fn judge(trace: &Trace) -> Judgement {
     };
     // Agreement speaks of the nodes that never crash: each node's log is exempt if it crashes.
     let exempt_if_crashed = last.iter().map(|(node, &id)| (id, node.clone())).collect();
-    let goal = Goal::all_of(last.into_values().collect(), GoalScope::CrashedNodesExempt);
-    Judgement {
-        exempt_if_crashed,
-        ..Judgement::new(outcome, goal)
-    }
+    let goal = Goal {
+        exempt_if_crashed: Some(exempt_if_crashed),
+        ..Goal::all_of(last.into_values().collect(), GoalScope::CrashedNodesExempt)
+    };
+    Judgement::new(outcome, goal)
 }
 
 /// A failure spec without clogs.

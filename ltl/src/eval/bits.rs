@@ -172,6 +172,29 @@ impl Bits {
         bits
     }
 
+    /// Whether any bit is one.
+    pub(crate) fn any(&self) -> bool {
+        self.words.iter().any(|&word| word != 0)
+    }
+
+    /// Sets every bit that is one in `other` (same length).
+    pub(crate) fn union_with(&mut self, other: &Bits) {
+        assert_eq!(self.len, other.len);
+        for (word, &more) in self.words.iter_mut().zip(&other.words) {
+            *word |= more;
+        }
+    }
+
+    /// The one bits, ascending.
+    pub(crate) fn ones_iter(&self) -> impl Iterator<Item = usize> + '_ {
+        let mut from = 0;
+        std::iter::from_fn(move || {
+            let index = self.next(from, true)?;
+            from = index + 1;
+            Some(index)
+        })
+    }
+
     /// Mutable access to the words, for the word-level passes.
     pub(crate) fn words_mut(&mut self) -> &mut [u64] {
         &mut self.words

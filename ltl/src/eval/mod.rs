@@ -9,22 +9,28 @@ mod values;
 pub use bits::Bits;
 pub use model::{Model, Observed, ObservedSide, PropTrace, TraceModel};
 
+pub use compile::MAX_EXPANSION;
 pub(crate) use compile::{Id, Op};
 pub(crate) use passes::{future_window_at, past_window_at};
 
 use crate::LtlError;
 use crate::proof::{Proof, Range};
-use crate::syntax::Formula;
+use crate::syntax::{Formula, Position, Property};
 
 /// A formula decided at every event of a model.
 ///
 /// # Complexity
 ///
-/// Time O(n · |φ| · |nodes|^k) for n events and k nested node quantifiers; memory two bitsets
-/// (n/8 bytes each) per distinct subformula. Proofs are built on demand in O(|φ|) steps, each
-/// finding its witness by scanning bitsets word by word.
+/// Time O(n · |φ| · |nodes|^k) for n events and k nested node quantifiers, with |φ| · |nodes|^k
+/// at most [`MAX_EXPANSION`]; memory two bitsets (n/8 bytes each) per distinct subformula.
+/// Proofs are built on demand in O(|φ|) steps, each finding its witness by scanning bitsets
+/// word by word.
 pub struct Evaluation<'m> {
     pub(crate) model: &'m dyn Model,
+    /// The source formula and where its nodes start (post-order; empty when unknown), for
+    /// vacuity reports.
+    pub(crate) formula: Formula,
+    pub(crate) positions: Vec<Position>,
     pub(crate) compiled: compile::Compiled,
     pub(crate) verdicts: passes::Verdicts,
     pub(crate) atom_bits: Vec<Bits>,
@@ -32,14 +38,44 @@ pub struct Evaluation<'m> {
 }
 
 impl<'m> Evaluation<'m> {
-    /// Decides `formula` at every event of `model`; `property` names it in errors.
+    /// Decides `formula` at every event of `model`; `property` names it in errors. Errors and
+    /// [`Evaluation::vacuity`] carry no spec-file positions: use [`Evaluation::for_property`]
+    /// for a parsed property.
     ///
     /// # Errors
     ///
-    /// [`LtlError::EmptyTrace`], [`LtlError::UnknownNode`], [`LtlError::UnsupportedAtom`], or
+    /// [`LtlError::EmptyTrace`], [`LtlError::UnknownNode`], [`LtlError::UnsupportedAtom`],
+    /// [`LtlError::QuantifierExpansion`] past [`MAX_EXPANSION`], or
     /// [`LtlError::TimeNotMonotone`] when a metric operator meets decreasing time.
     pub fn new(
         formula: &Formula,
+        model: &'m dyn Model,
+        property: &str,
+    ) -> Result<Evaluation<'m>, LtlError> {
+        Evaluation::with_positions(formula, &[], model, property)
+    }
+
+    /// [`Evaluation::new`] for a property of a parsed spec: errors and vacuity reports name
+    /// line:column in the spec file.
+    ///
+    /// # Errors
+    ///
+    /// As [`Evaluation::new`].
+    pub fn for_property(
+        property: &Property,
+        model: &'m dyn Model,
+    ) -> Result<Evaluation<'m>, LtlError> {
+        Evaluation::with_positions(
+            &property.formula,
+            &property.positions,
+            model,
+            &property.name,
+        )
+    }
+
+    fn with_positions(
+        formula: &Formula,
+        positions: &[Position],
         model: &'m dyn Model,
         property: &str,
     ) -> Result<Evaluation<'m>, LtlError> {
@@ -47,7 +83,7 @@ impl<'m> Evaluation<'m> {
         if len == 0 {
             return Err(LtlError::EmptyTrace);
         }
-        let compiled = compile::compile(formula, model, property)?;
+        let compiled = compile::compile(formula, model, property, positions)?;
         let times_ns = if compiled.has_metric {
             let times: Vec<u64> = (0..len).map(|index| model.time_ns(index)).collect();
             if let Some(index) = (1..len).find(|&index| times[index] < times[index - 1]) {
@@ -69,6 +105,8 @@ impl<'m> Evaluation<'m> {
         let verdicts = passes::decide(&compiled, len, &atom_bits, &times_ns);
         Ok(Evaluation {
             model,
+            formula: formula.clone(),
+            positions: positions.to_vec(),
             compiled,
             verdicts,
             atom_bits,

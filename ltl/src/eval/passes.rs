@@ -279,14 +279,22 @@ fn since(a: &Bits, b: &Bits, pa: &Bits, pb: &Bits) -> (Bits, Bits) {
 
 /// The window of a future metric operator at event i: `[lo, hi)` event indices whose time is in
 /// `[t_i + a, t_i + b]`, and whether the window reaches past the end of the trace.
+///
+/// The bounds are exact (u128): `t_i + b` past u64::MAX takes in every later event, and a start
+/// `t_i + a` past u64::MAX leaves the window empty for good — no event, now or after the end of
+/// the trace, can be that late, so such a window is never cut off by the end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct FutureWindow {
     pub(crate) lo: usize,
     pub(crate) hi: usize,
     pub(crate) truncated: bool,
+    /// `t_i + a` and `t_i + b`, exactly.
+    pub(crate) start_ns: u128,
+    pub(crate) end_ns: u128,
 }
 
-/// Advances the two pointers of a future window to event `i`.
+/// Advances the two pointers of a future window to event `i` (both only move forward, since
+/// times do not decrease).
 pub(crate) fn future_window_at(
     times_ns: &[u64],
     window: Interval,
@@ -295,22 +303,25 @@ pub(crate) fn future_window_at(
     hi: &mut usize,
 ) -> FutureWindow {
     let len = times_ns.len();
-    let t = times_ns[i];
-    let start = t.saturating_add(window.lo_ns);
-    let end = t.checked_add(window.hi_ns);
+    let t = u128::from(times_ns[i]);
+    let start_ns = t + u128::from(window.lo_ns);
+    let end_ns = t + u128::from(window.hi_ns);
     *lo = (*lo).max(i);
-    while *lo < len && times_ns[*lo] < start {
+    while *lo < len && u128::from(times_ns[*lo]) < start_ns {
         *lo += 1;
     }
     *hi = (*hi).max(*lo);
-    while *hi < len && end.is_none_or(|end| times_ns[*hi] <= end) {
+    while *hi < len && u128::from(times_ns[*hi]) <= end_ns {
         *hi += 1;
     }
-    let truncated = end.is_none_or(|end| times_ns[len - 1] < end);
+    let reachable = start_ns <= u128::from(u64::MAX);
+    let truncated = reachable && u128::from(times_ns[len - 1]) < end_ns;
     FutureWindow {
         lo: *lo,
         hi: *hi,
         truncated,
+        start_ns,
+        end_ns,
     }
 }
 

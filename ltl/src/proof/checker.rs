@@ -3,7 +3,7 @@
 //! asking for their per-event proofs and checking those in turn. It shares no code with the
 //! evaluator's passes or proof extraction.
 
-use super::{Case, Proof, Range, Sat, Viol};
+use super::{Case, Proof, Range, Sat, Viol, Window};
 use crate::eval::Model;
 use crate::syntax::{Atom, Formula, Interval, NodeRef, Term};
 
@@ -165,10 +165,11 @@ impl Checker<'_> {
         self.model.time_ns(at)
     }
 
-    /// Events in `[from, end)` whose time is within `[lo, hi]`.
-    fn events_in(&self, from: usize, end: usize, lo: u64, hi: Option<u64>) -> (usize, usize) {
+    /// Events in `[from, end)` whose time is within `[lo, hi]` (exact bounds, which may lie
+    /// past u64::MAX).
+    fn events_in(&self, from: usize, end: usize, lo: u128, hi: u128) -> (usize, usize) {
         let inside: Vec<usize> = (from..end)
-            .filter(|&j| self.times(j) >= lo && hi.is_none_or(|hi| self.times(j) <= hi))
+            .filter(|&j| (lo..=hi).contains(&u128::from(self.times(j))))
             .collect();
         match (inside.first(), inside.last()) {
             (Some(&first), Some(&last)) => (first, last + 1),
@@ -177,29 +178,31 @@ impl Checker<'_> {
     }
 
     /// Checks a future metric proof's window and truncation flag at `at`; the events inside.
+    ///
+    /// The window `[t+a, t+b]` is computed exactly: an end past u64::MAX takes in every later
+    /// event (shown clipped to u64::MAX), a start past it leaves the window empty (`None`), and
+    /// such a window is never cut off by the end of the trace since no event can be that late.
     fn future_window_span(
         &self,
         interval: &Interval,
         at: usize,
-        window: &crate::Window,
+        window: &Option<Window>,
         truncated: bool,
     ) -> Result<(usize, usize), ProofError> {
-        let (lo, hi) = self.future_window(interval, at);
-        let to_ns = hi.unwrap_or(u64::MAX);
-        ensure(
-            window.from_ns == lo && window.to_ns == to_ns,
-            at,
-            "wrong window",
-        )?;
+        let t = u128::from(self.times(at));
+        let (lo, hi) = (
+            t + u128::from(interval.lo_ns),
+            t + u128::from(interval.hi_ns),
+        );
+        let expected = u64::try_from(lo).ok().map(|from_ns| Window {
+            from_ns,
+            to_ns: u64::try_from(hi).unwrap_or(u64::MAX),
+        });
+        ensure(*window == expected, at, "wrong window")?;
         let last = self.len() - 1;
-        let expected_truncated = hi.is_none_or(|hi| self.times(last) < hi);
+        let expected_truncated = expected.is_some() && u128::from(self.times(last)) < hi;
         ensure(truncated == expected_truncated, at, "wrong truncation")?;
         Ok(self.events_in(at, self.len(), lo, hi))
-    }
-
-    fn future_window(&self, window: &Interval, at: usize) -> (u64, Option<u64>) {
-        let t = self.times(at);
-        (t.saturating_add(window.lo_ns), t.checked_add(window.hi_ns))
     }
 
     fn sat(
@@ -393,9 +396,9 @@ impl Checker<'_> {
                 Formula::OnceWithin(w, f),
             ) => {
                 ensure(*a == at && *witness <= at, at, "bad witness")?;
-                let dt = self.times(at) - self.times(*witness);
+                let dt = self.times(at).checked_sub(self.times(*witness));
                 ensure(
-                    dt == *dt_ns && (w.lo_ns..=w.hi_ns).contains(&dt),
+                    dt == Some(*dt_ns) && (w.lo_ns..=w.hi_ns).contains(dt_ns),
                     at,
                     "witness outside the window",
                 )?;
@@ -623,9 +626,9 @@ impl Checker<'_> {
                     at,
                     "bad failing event",
                 )?;
-                let dt = self.times(*failing) - self.times(at);
+                let dt = self.times(*failing).checked_sub(self.times(at));
                 ensure(
-                    dt == *dt_ns && (w.lo_ns..=w.hi_ns).contains(&dt),
+                    dt == Some(*dt_ns) && (w.lo_ns..=w.hi_ns).contains(dt_ns),
                     at,
                     "failing event outside the window",
                 )?;
@@ -639,16 +642,18 @@ impl Checker<'_> {
                 },
                 Formula::OnceWithin(w, f),
             ) => {
+                // `[t-b, t-a]`: a start below 0 takes in every earlier event (shown as 0), an end
+                // below 0 leaves the window empty (`None`).
                 let t = self.times(at);
-                ensure(
-                    *a == at
-                        && window.from_ns == t.saturating_sub(w.hi_ns)
-                        && window.to_ns == t.saturating_sub(w.lo_ns),
-                    at,
-                    "wrong window",
-                )?;
-                let (from, end) = match t.checked_sub(w.lo_ns) {
-                    Some(hi) => self.events_in(0, at + 1, t.saturating_sub(w.hi_ns), Some(hi)),
+                let expected = t.checked_sub(w.lo_ns).map(|to_ns| Window {
+                    from_ns: t.saturating_sub(w.hi_ns),
+                    to_ns,
+                });
+                ensure(*a == at && *window == expected, at, "wrong window")?;
+                let (from, end) = match expected {
+                    Some(window) => {
+                        self.events_in(0, at + 1, window.from_ns.into(), window.to_ns.into())
+                    }
                     None => (0, 0),
                 };
                 if from == end {

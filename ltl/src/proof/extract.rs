@@ -44,29 +44,36 @@ impl Evaluation<'_> {
         Box::new(self.viol(id, at))
     }
 
+    /// The window of a future metric operator at `at` (clipped to u64; `None` when it lies
+    /// wholly past u64::MAX), the events `[lo, hi)` inside it, and whether it is truncated.
     fn future_span(
         &self,
         window: crate::syntax::Interval,
         at: usize,
-    ) -> (Window, usize, usize, bool) {
+    ) -> (Option<Window>, usize, usize, bool) {
         let (mut lo, mut hi) = (0, 0);
         let span = future_window_at(&self.times_ns, window, at, &mut lo, &mut hi);
-        let t = self.times_ns[at];
-        let window = Window {
-            from_ns: t.saturating_add(window.lo_ns),
-            to_ns: t.saturating_add(window.hi_ns),
-        };
+        let window = u64::try_from(span.start_ns).ok().map(|from_ns| Window {
+            from_ns,
+            to_ns: u64::try_from(span.end_ns).unwrap_or(u64::MAX),
+        });
         (window, span.lo, span.hi, span.truncated)
     }
 
-    fn past_span(&self, window: crate::syntax::Interval, at: usize) -> (Window, usize, usize) {
+    /// The window of `O[a,b]` at `at` (clipped at 0; `None` when it ends before time 0) and
+    /// the events `[start, end)` inside it.
+    fn past_span(
+        &self,
+        window: crate::syntax::Interval,
+        at: usize,
+    ) -> (Option<Window>, usize, usize) {
         let (mut lo, mut hi) = (0, 0);
         let (start, end) = past_window_at(&self.times_ns, window, at, &mut lo, &mut hi);
         let t = self.times_ns[at];
-        let window = Window {
+        let window = t.checked_sub(window.lo_ns).map(|to_ns| Window {
             from_ns: t.saturating_sub(window.hi_ns),
-            to_ns: t.saturating_sub(window.lo_ns),
-        };
+            to_ns,
+        });
         (window, start, end)
     }
 

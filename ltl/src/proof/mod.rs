@@ -8,11 +8,14 @@
 //! [`Sat::is_end_leaf`] / [`Viol::is_end_leaf`]) make a verdict *presumptive*.
 
 mod checker;
+mod demand;
 mod extract;
 mod goal;
+mod vacuity;
 
 pub use checker::{ProofError, check_proof};
 pub use goal::GoalEvent;
+pub use vacuity::Vacuity;
 
 use serde::Serialize;
 
@@ -44,7 +47,11 @@ impl Range {
     }
 }
 
-/// A window of simulated time `[from_ns, to_ns]`.
+/// A window of simulated time `[from_ns, to_ns]`, clipped to the range of `sim_ns`
+/// (`0..=u64::MAX`): `F[a,b]` at time t looks at `[t+a, t+b]`, and an end past u64::MAX takes in
+/// every later event, so it is shown as u64::MAX; `O[a,b]` looks at `[t-b, t-a]`, and a start
+/// below 0 is shown as 0. A window that lies wholly outside the range (`t+a` > u64::MAX, or
+/// `t-a` < 0) holds no event at all and appears in proofs as `None` (JSON `null`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Window {
     /// Start (inclusive), ns.
@@ -191,10 +198,10 @@ pub enum Sat {
         dt_ns: u64,
         sub: Box<Sat>,
     },
-    /// End-of-trace leaf when `truncated`.
+    /// End-of-trace leaf when `truncated`. `window` is `None` when it holds no event at all.
     AlwaysWithin {
         at: usize,
-        window: Window,
+        window: Option<Window>,
         held: Range,
         truncated: bool,
     },
@@ -327,10 +334,10 @@ pub enum Viol {
         at: usize,
         never: Range,
     },
-    /// End-of-trace leaf when `truncated`.
+    /// End-of-trace leaf when `truncated`. `window` is `None` when it holds no event at all.
     EventuallyWithin {
         at: usize,
-        window: Window,
+        window: Option<Window>,
         never: Range,
         truncated: bool,
     },
@@ -340,9 +347,10 @@ pub enum Viol {
         dt_ns: u64,
         sub: Box<Viol>,
     },
+    /// `window` is `None` when it holds no event at all (it ends before time 0).
     OnceWithin {
         at: usize,
-        window: Window,
+        window: Option<Window>,
         never: Range,
     },
     Forall {

@@ -1,4 +1,6 @@
-//! The stable JSON form: `{"name", "verdict": "holds"|"fails", "presumptive", "proof"}`.
+//! The stable JSON form: `{"name", "line", "formula", "verdict": "holds"|"fails",
+//! "presumptive", "vacuity", "proof"}`. `vacuity` lists [`crate::Vacuity`] objects (`kind`:
+//! `premise` or `atom_never_true`), empty unless the property holds vacuously.
 //!
 //! `proof` is the [`crate::Proof`]'s rule tree: every node has a `rule` (snake_case variant
 //! name) and its fields; ranges are `{"from", "end", "holds"}` (end exclusive) and, when
@@ -18,6 +20,7 @@ pub fn json(property: &Property, evaluation: &Evaluation<'_>, expand: bool) -> V
         "formula": property.formula.to_string(),
         "verdict": if proof.holds() { "holds" } else { "fails" },
         "presumptive": evaluation.presumptive(0),
+        "vacuity": serde_json::to_value(evaluation.vacuity()).unwrap_or(Value::Null),
         "proof": proof_json(&proof, evaluation, expand),
     })
 }

@@ -2,11 +2,14 @@
 
 use std::fmt::Write as _;
 
-use crate::{AtomProof, Evaluation, Observed, ObservedSide, Proof, Property, Range, Sat, Viol};
+use crate::{
+    AtomProof, Evaluation, Observed, ObservedSide, Proof, Property, Range, Sat, Viol, Window,
+};
 
-/// Renders one property's verdict at event 0: a header line, the formula, the proof tree and,
-/// when the verdict depends on where the trace ended, the end-of-trace note. With `expand`,
-/// summarised ranges list every event's sub-proof.
+/// Renders one property's verdict at event 0: a header line, the formula, the proof tree,
+/// when the verdict depends on where the trace ended, the end-of-trace note, and for a
+/// property that holds vacuously one `VACUOUS:` line per cause ([`Evaluation::vacuity`]).
+/// With `expand`, summarised ranges list every event's sub-proof.
 pub fn text(property: &Property, evaluation: &Evaluation<'_>, expand: bool) -> String {
     let proof = evaluation.proof(0);
     let presumptive = evaluation.presumptive(0);
@@ -39,6 +42,10 @@ pub fn text(property: &Property, evaluation: &Evaluation<'_>, expand: bool) -> S
             evaluation.model().describe_event(last)
         );
     }
+    // A holding verdict that rests on nothing is worth a warning (see `Evaluation::vacuity`).
+    for vacuity in evaluation.vacuity() {
+        let _ = writeln!(out.text, "  VACUOUS: {vacuity}");
+    }
     out.text
 }
 
@@ -46,6 +53,14 @@ struct Writer<'e, 'm> {
     evaluation: &'e Evaluation<'m>,
     expand: bool,
     text: String,
+}
+
+/// `t∈[from,to]`, or a note that the window lies outside the range of `sim_ns`.
+fn window_text(window: &Option<Window>) -> String {
+    match window {
+        Some(window) => format!("t∈[{},{}]", window.from_ns, window.to_ns),
+        None => "a window outside 0..=2^64-1 ns (no event can be in it)".to_string(),
+    }
 }
 
 fn observed_text(observed: &[Observed]) -> String {
@@ -179,11 +194,7 @@ impl Writer<'_, '_> {
                 } else {
                     ""
                 };
-                self.range(
-                    d,
-                    held,
-                    &format!("in t∈[{},{}]{cut}: ", window.from_ns, window.to_ns),
-                );
+                self.range(d, held, &format!("in {}{cut}: ", window_text(window)));
             }
             Sat::Until {
                 witness, sub, held, ..
@@ -327,15 +338,11 @@ impl Writer<'_, '_> {
                 self.range(
                     d,
                     never,
-                    &format!("nothing in t∈[{},{}]{cut}: ", window.from_ns, window.to_ns),
+                    &format!("nothing in {}{cut}: ", window_text(window)),
                 );
             }
             Viol::OnceWithin { window, never, .. } => {
-                self.range(
-                    d,
-                    never,
-                    &format!("nothing in t∈[{},{}]: ", window.from_ns, window.to_ns),
-                );
+                self.range(d, never, &format!("nothing in {}: ", window_text(window)));
             }
             Viol::Forall { var, node, sub } => {
                 self.line(d, format!("fails for {var} = {node}:"));

@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use serde::Serialize;
 use serde_json::Value;
 
 /// A spec file: several named properties.
@@ -20,6 +21,25 @@ pub struct Property {
     pub line: u32,
     /// The formula that must hold at event 0.
     pub formula: Formula,
+    /// Where each node of `formula` starts in the spec file, in post-order (children left to
+    /// right, then the node itself; see [`Formula::post_order`]). Empty when unknown (a
+    /// property built by hand): errors and vacuity reports then carry no position.
+    pub positions: Vec<Position>,
+}
+
+/// A 1-based line and column (in characters) in a spec file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Position {
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column, in characters.
+    pub column: u32,
+}
+
+impl fmt::Display for Position {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.line, self.column)
+    }
 }
 
 /// A closed interval of simulated time, in nanoseconds, relative to the current event.
@@ -236,7 +256,8 @@ pub(crate) fn is_identifier(text: &str) -> bool {
 }
 
 fn node_text(node: &NodeRef) -> String {
-    if is_identifier(&node.0) {
+    // A reserved word (`@"F".x`) must stay quoted, or it would read back as an operator.
+    if is_identifier(&node.0) && !super::parser::RESERVED.contains(&node.0.as_str()) {
         node.0.clone()
     } else {
         Value::String(node.0.clone()).to_string()
@@ -308,6 +329,58 @@ fn precedence(formula: &Formula) -> u8 {
 
 fn interval_text(interval: &Interval) -> String {
     format!("[{},{}]", interval.lo_ns, interval.hi_ns)
+}
+
+impl Formula {
+    /// The direct subformulas, left to right.
+    pub(crate) fn children(&self) -> [Option<&Formula>; 2] {
+        use Formula as F;
+        match self {
+            F::True | F::False | F::Last | F::Atom(_) => [None, None],
+            F::Not(a)
+            | F::Next(a)
+            | F::WeakNext(a)
+            | F::Eventually(a)
+            | F::Always(a)
+            | F::Yesterday(a)
+            | F::WeakYesterday(a)
+            | F::Once(a)
+            | F::Historically(a)
+            | F::EventuallyWithin(_, a)
+            | F::AlwaysWithin(_, a)
+            | F::OnceWithin(_, a)
+            | F::Forall(_, a)
+            | F::Exists(_, a)
+            | F::Label(_, a) => [Some(a), None],
+            F::And(a, b)
+            | F::Or(a, b)
+            | F::Implies(a, b)
+            | F::Iff(a, b)
+            | F::Until(a, b)
+            | F::WeakUntil(a, b)
+            | F::Release(a, b)
+            | F::Since(a, b) => [Some(a), Some(b)],
+        }
+    }
+
+    /// Every node of the formula, children (left to right) before their parent: the order of
+    /// [`Property::positions`].
+    pub fn post_order(&self) -> Vec<&Formula> {
+        // An explicit stack: the order must not depend on how deep the formula is.
+        let mut out = Vec::new();
+        let mut stack: Vec<(&Formula, bool)> = vec![(self, false)];
+        while let Some((node, expanded)) = stack.pop() {
+            if expanded {
+                out.push(node);
+                continue;
+            }
+            stack.push((node, true));
+            let [left, right] = node.children();
+            stack.extend(right.map(|f| (f, false)));
+            stack.extend(left.map(|f| (f, false)));
+        }
+        out
+    }
 }
 
 impl Formula {

@@ -7,15 +7,46 @@ use nom::Err as NomErr;
 use nom::error::{ErrorKind, ParseError};
 use serde_json::Value;
 
-use super::ast::{
-    Atom, CmpOp, EventField, Formula, Interval, NodeRef, PathStep, Property, Side, Spec, Term,
-};
+use super::ast::{Atom, CmpOp, EventField, Formula, Interval, NodeRef, PathStep, Side, Term};
 
 /// A parse failure at `at` (the unparsed rest of the input).
 #[derive(Debug, Clone)]
 pub(crate) struct SyntaxError<'a> {
     pub(crate) at: &'a str,
-    pub(crate) expected: Vec<String>,
+    pub(crate) expected: Vec<Expected>,
+}
+
+/// What the parser expected. Failed alternatives are the common case (every keyword tried
+/// before the one that matches), so the text is only formatted for the error that is shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Expected {
+    /// A description (`a formula`).
+    Plain(&'static str),
+    /// A symbol or keyword, shown in backquotes.
+    Quoted(&'static str),
+    Owned(String),
+}
+
+impl std::fmt::Display for Expected {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Expected::Plain(text) => f.write_str(text),
+            Expected::Quoted(text) => write!(f, "`{text}`"),
+            Expected::Owned(text) => f.write_str(text),
+        }
+    }
+}
+
+impl From<&'static str> for Expected {
+    fn from(text: &'static str) -> Expected {
+        Expected::Plain(text)
+    }
+}
+
+impl From<String> for Expected {
+    fn from(text: String) -> Expected {
+        Expected::Owned(text)
+    }
 }
 
 impl<'a> ParseError<&'a str> for SyntaxError<'a> {
@@ -56,6 +87,21 @@ pub(crate) const MAX_NESTING: usize = 256;
 
 thread_local! {
     static NESTING: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    /// Where each formula node built so far starts, as the length of the unparsed rest there,
+    /// in the order the nodes were built: children before parents, left to right (post-order).
+    /// Every node built ends up in the tree (the parser never builds and then backtracks).
+    static STARTS: std::cell::RefCell<Vec<usize>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Records that a formula node starting at `start` was built.
+fn node(start: &str, formula: Formula) -> Formula {
+    STARTS.with(|starts| starts.borrow_mut().push(start.len()));
+    formula
+}
+
+/// Takes the node starts recorded since the last call (see [`STARTS`]).
+pub(crate) fn take_starts() -> Vec<usize> {
+    STARTS.with(|starts| std::mem::take(&mut *starts.borrow_mut()))
 }
 
 /// One level of nesting, held while its operand is parsed.
@@ -72,9 +118,10 @@ impl Nesting {
         if depth > MAX_NESTING {
             return Err(NomErr::Failure(SyntaxError {
                 at: input,
-                expected: vec![format!(
-                    "at most {MAX_NESTING} nested operators, parentheses or brackets"
-                )],
+                expected: vec![
+                    format!("at most {MAX_NESTING} nested operators, parentheses or brackets")
+                        .into(),
+                ],
             }));
         }
         Ok(guard)
@@ -98,9 +145,10 @@ fn nested<'a, T>(input: &'a str, parser: impl FnOnce(&'a str) -> PResult<'a, T>)
 /// parse on this thread was unwound).
 pub(crate) fn reset_nesting() {
     NESTING.with(|depth| depth.set(0));
+    STARTS.with(|starts| starts.borrow_mut().clear());
 }
 
-fn fail<'a, T>(at: &'a str, expected: impl Into<String>) -> PResult<'a, T> {
+fn fail<'a, T>(at: &'a str, expected: impl Into<Expected>) -> PResult<'a, T> {
     Err(NomErr::Error(SyntaxError {
         at,
         expected: vec![expected.into()],
@@ -132,7 +180,7 @@ fn is_ident_char(c: char) -> bool {
 }
 
 /// Words that cannot be node names or variables (quote them: `@"F"`).
-const RESERVED: &[&str] = &[
+pub(crate) const RESERVED: &[&str] = &[
     "G", "F", "X", "U", "W", "R", "Y", "O", "H", "S", "WX", "WY", "forall", "exists", "true",
     "false", "null", "missing", "last", "in", "crashed", "changed", "property",
 ];
@@ -155,7 +203,7 @@ fn symbol<'a>(input: &'a str, text: &'static str) -> PResult<'a, &'a str> {
     let input = ws(input);
     match input.strip_prefix(text) {
         Some(rest) => Ok((rest, text)),
-        None => fail(input, format!("`{text}`")),
+        None => fail(input, Expected::Quoted(text)),
     }
 }
 
@@ -164,7 +212,7 @@ fn keyword<'a>(input: &'a str, text: &'static str) -> PResult<'a, &'a str> {
     let input = ws(input);
     match input.strip_prefix(text) {
         Some(rest) if !rest.starts_with(is_ident_char) => Ok((rest, text)),
-        _ => fail(input, format!("`{text}`")),
+        _ => fail(input, Expected::Quoted(text)),
     }
 }
 
@@ -212,17 +260,19 @@ fn string_literal(input: &str) -> PResult<'_, String> {
 fn number_literal(input: &str) -> PResult<'_, Value> {
     let input = ws(input);
     let bytes = input.as_bytes();
+    // JSON numbers: an optional `-`, then a digit (so `+1` and `-` alone are not numbers).
     let mut end = usize::from(bytes.first() == Some(&b'-'));
-    let digits_start = end;
-    while end < bytes.len() && (bytes[end].is_ascii_digit() || b".eE+-".contains(&bytes[end])) {
+    if !bytes.get(end).is_some_and(u8::is_ascii_digit) {
+        return fail(input, "a number");
+    }
+    while let Some(&byte) = bytes.get(end) {
+        let previous = end.checked_sub(1).and_then(|index| bytes.get(index));
         // A sign is part of the number only right after an exponent marker.
-        if (bytes[end] == b'+' || bytes[end] == b'-') && !b"eE".contains(&bytes[end - 1]) {
+        let exponent_sign = matches!(byte, b'+' | b'-') && matches!(previous, Some(b'e' | b'E'));
+        if !(byte.is_ascii_digit() || matches!(byte, b'.' | b'e' | b'E') || exponent_sign) {
             break;
         }
         end += 1;
-    }
-    if end == digits_start || !bytes[digits_start].is_ascii_digit() {
-        return fail(input, "a number");
     }
     match serde_json::from_str::<Value>(&input[..end]) {
         Ok(value) => Ok((&input[end..], value)),
@@ -406,29 +456,32 @@ fn atom(input: &str) -> PResult<'_, Formula> {
     let input = ws(input);
     if let Ok((rest, _)) = keyword(input, "crashed") {
         let (rest, _) = cut(symbol(rest, "("))?;
-        let (rest, node) = cut(node_ref(rest))?;
+        let (rest, who) = cut(node_ref(rest))?;
         let (rest, _) = cut(symbol(rest, ")"))?;
-        return Ok((rest, Formula::Atom(Atom::Crashed(node))));
+        return Ok((rest, node(input, Formula::Atom(Atom::Crashed(who)))));
     }
     if let Ok((rest, _)) = keyword(input, "changed") {
         let (rest, _) = cut(symbol(rest, "("))?;
         let (rest, _) = cut(symbol(rest, "@"))?;
-        let (rest, node) = cut(node_ref(rest))?;
+        let (rest, who) = cut(node_ref(rest))?;
         let (rest, steps) = path(rest)?;
         let (rest, _) = cut(symbol(rest, ")"))?;
-        return Ok((rest, Formula::Atom(Atom::Changed(node, steps))));
+        return Ok((rest, node(input, Formula::Atom(Atom::Changed(who, steps)))));
     }
     let (rest, left) = term(input)?;
     if let Ok((rest, op)) = comparison_operator(rest) {
         let (rest, right) = cut(term(rest))?;
-        return Ok((rest, Formula::Atom(Atom::Compare(left, op, right))));
+        return Ok((
+            rest,
+            node(input, Formula::Atom(Atom::Compare(left, op, right))),
+        ));
     }
     let formula = match left {
         Term::Literal(Value::Bool(true)) => Formula::True,
         Term::Literal(Value::Bool(false)) => Formula::False,
         other => Formula::Atom(Atom::Truthy(other)),
     };
-    Ok((rest, formula))
+    Ok((rest, node(input, formula)))
 }
 
 /// A duration: digits with an optional unit (`ns` default, `us`, `ms`, `s`).
@@ -437,11 +490,21 @@ fn duration_ns(input: &str) -> PResult<'_, u64> {
     let end = input
         .find(|c: char| !c.is_ascii_digit())
         .unwrap_or(input.len());
-    let Ok(count) = input[..end].parse::<u64>() else {
-        return cut(fail(
-            input,
-            "a time bound (a whole number, optionally ns, us, ms or s)",
-        ));
+    let count = match input[..end].parse::<u64>() {
+        Ok(count) => count,
+        // Digits, but too many for 64 bits.
+        Err(_) if end > 0 => {
+            return cut(fail(
+                input,
+                "a time bound that fits in 64 bits of nanoseconds",
+            ));
+        }
+        Err(_) => {
+            return cut(fail(
+                input,
+                "a time bound (a whole number, optionally ns, us, ms or s)",
+            ));
+        }
     };
     let rest = &input[end..];
     let (rest, scale) = [
@@ -491,7 +554,7 @@ fn unary(input: &str) -> PResult<'_, Formula> {
         .filter(|rest| !rest.starts_with('='))
     {
         let (rest, sub) = cut(nested(rest, unary))?;
-        return Ok((rest, Formula::Not(Box::new(sub))));
+        return Ok((rest, node(input, Formula::Not(Box::new(sub)))));
     }
     let plain: [(&str, Unary); 6] = [
         ("WX", Formula::WeakNext),
@@ -506,13 +569,14 @@ fn unary(input: &str) -> PResult<'_, Formula> {
             if word == "O" {
                 let (rest, window) = interval(rest)?;
                 let (rest, sub) = cut(nested(rest, unary))?;
-                return Ok(match window {
-                    Some(window) => (rest, Formula::OnceWithin(window, Box::new(sub))),
-                    None => (rest, build(Box::new(sub))),
-                });
+                let formula = match window {
+                    Some(window) => Formula::OnceWithin(window, Box::new(sub)),
+                    None => build(Box::new(sub)),
+                };
+                return Ok((rest, node(input, formula)));
             }
             let (rest, sub) = cut(nested(rest, unary))?;
-            return Ok((rest, build(Box::new(sub))));
+            return Ok((rest, node(input, build(Box::new(sub)))));
         }
     }
     for word in ["F", "G"] {
@@ -532,7 +596,7 @@ fn unary(input: &str) -> PResult<'_, Formula> {
             (_, None) => Formula::Always(sub),
             (_, Some(window)) => Formula::AlwaysWithin(window, sub),
         };
-        return Ok((rest, formula));
+        return Ok((rest, node(input, formula)));
     }
     primary(input)
 }
@@ -550,14 +614,14 @@ fn primary(input: &str) -> PResult<'_, Formula> {
             let (rest, var) = cut(name(rest))?;
             let (rest, _) = cut(symbol(rest, "."))?;
             let (rest, body) = cut(nested(rest, formula))?;
-            return Ok((rest, quantifier(var, Box::new(body))));
+            return Ok((rest, node(input, quantifier(var, Box::new(body)))));
         }
     }
     if let Ok((rest, label)) = string_literal(input)
         && let Ok((rest, _)) = symbol(rest, ":")
     {
         let (rest, body) = cut(nested(rest, formula))?;
-        return Ok((rest, Formula::Label(label, Box::new(body))));
+        return Ok((rest, node(input, Formula::Label(label, Box::new(body)))));
     }
     if let Ok((rest, _)) = symbol(input, "(") {
         let (rest, inner) = cut(nested(rest, formula))?;
@@ -565,7 +629,7 @@ fn primary(input: &str) -> PResult<'_, Formula> {
         return Ok((rest, inner));
     }
     if let Ok((rest, _)) = keyword(input, "last") {
-        return Ok((rest, Formula::Last));
+        return Ok((rest, node(input, Formula::Last)));
     }
     atom(input)
 }
@@ -574,6 +638,7 @@ type Binary = fn(Box<Formula>, Box<Formula>) -> Formula;
 
 /// `U W R S`: right-associative, tighter than `&&`.
 fn temporal_binary(input: &str) -> PResult<'_, Formula> {
+    let start = ws(input);
     let (rest, left) = unary(input)?;
     let operators: [(&str, Binary); 4] = [
         ("U", Formula::Until),
@@ -584,7 +649,7 @@ fn temporal_binary(input: &str) -> PResult<'_, Formula> {
     for (word, build) in operators {
         if let Ok((rest, _)) = keyword(rest, word) {
             let (rest, right) = cut(nested(rest, temporal_binary))?;
-            return Ok((rest, build(Box::new(left), Box::new(right))));
+            return Ok((rest, node(start, build(Box::new(left), Box::new(right)))));
         }
     }
     Ok((rest, left))
@@ -597,11 +662,12 @@ fn chain<'a>(
     operand: fn(&'a str) -> PResult<'a, Formula>,
     build: Binary,
 ) -> PResult<'a, Formula> {
+    let start = ws(input);
     let (rest, left) = operand(input)?;
     match symbol(rest, operator) {
         Ok((rest, _)) => {
             let (rest, right) = cut(nested(rest, |rest| chain(rest, operator, operand, build)))?;
-            Ok((rest, build(Box::new(left), Box::new(right))))
+            Ok((rest, node(start, build(Box::new(left), Box::new(right)))))
         }
         Err(_) => Ok((rest, left)),
     }
@@ -636,8 +702,18 @@ fn property_name(input: &str) -> PResult<'_, String> {
     Ok((&input[end..], input[..end].to_string()))
 }
 
-/// A whole spec file. `line_of` maps a remainder of the input to its 1-based line.
-pub(crate) fn spec<'a>(source: &'a str, line_of: impl Fn(&str) -> u32) -> PResult<'a, Spec> {
+/// One property as parsed, before positions are resolved.
+pub(crate) struct RawProperty<'a> {
+    /// The input from the `property` keyword on.
+    pub(crate) at: &'a str,
+    pub(crate) name: String,
+    pub(crate) formula: Formula,
+    /// Each node's start (length of the rest there), in post-order.
+    pub(crate) starts: Vec<usize>,
+}
+
+/// A whole spec file.
+pub(crate) fn spec(source: &str) -> PResult<'_, Vec<RawProperty<'_>>> {
     let mut properties = Vec::new();
     let mut rest = source;
     loop {
@@ -646,7 +722,7 @@ pub(crate) fn spec<'a>(source: &'a str, line_of: impl Fn(&str) -> u32) -> PResul
             if properties.is_empty() {
                 return cut(fail(at, "`property NAME: FORMULA`"));
             }
-            return Ok((at, Spec { properties }));
+            return Ok((at, properties));
         }
         if keyword(at, "property").is_err() {
             let expected = if properties.is_empty() {
@@ -656,16 +732,17 @@ pub(crate) fn spec<'a>(source: &'a str, line_of: impl Fn(&str) -> u32) -> PResul
             };
             return cut(fail(at, expected));
         }
-        let line = line_of(at);
         let (after, _) = keyword(at, "property")?;
         let (after, name) = cut(property_name(after))?;
         let (after, _) = cut(symbol(after, ":"))?;
+        take_starts();
         let (after, formula) = cut(formula(after))?;
         let after = symbol(after, ";").map_or(after, |(after, _)| after);
-        properties.push(Property {
+        properties.push(RawProperty {
+            at,
             name,
-            line,
             formula,
+            starts: take_starts(),
         });
         rest = after;
     }

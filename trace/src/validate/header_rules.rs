@@ -38,13 +38,11 @@ pub(super) fn check(header: &Header, file: &str, line: u64) -> Result<(), TraceE
             ));
         }
     }
+    let eot = header.failure_spec.map(|spec| spec.eot);
     for (index, fault) in header.faults.iter().enumerate() {
-        check_fault(
-            fault,
-            |node| seen.contains(node),
-            at,
-            &format!("faults[{index}]"),
-        )?;
+        let field = format!("faults[{index}]");
+        check_fault(fault, |node| seen.contains(node), at, &field)?;
+        check_window_end(fault, eot, at, &field)?;
     }
     if let Some(spec) = header.failure_spec
         && spec.eff > spec.eot
@@ -81,11 +79,35 @@ pub(super) fn check_fault(
         }
     }
     if let Fault::Clog { from, to, .. } | Fault::Partition { from, to, .. } = fault
-        && from >= to
+        && *from >= *to
     {
         return Err(at.field(
             format!("{field}.to"),
             format!("greater than from = {from} (windows are [from, to))"),
+            Some(to.to_string()),
+        ));
+    }
+    Ok(())
+}
+
+/// A header fault's window ends by the run's end of time, when the failure spec gives it: a
+/// clog past it would hold messages for ever (a loss, not a delay), and the harness rejects it
+/// (the same rule: [`super::Validator::window_in_run`]).
+fn check_window_end(
+    fault: &Fault,
+    eot: Option<u64>,
+    at: At<'_>,
+    field: &str,
+) -> Result<(), TraceError> {
+    if let (Fault::Clog { from, to, .. } | Fault::Partition { from, to, .. }, Some(eot)) =
+        (fault, eot)
+        && !super::Validator::window_in_run(*from, *to, Some(eot))
+    {
+        return Err(at.field(
+            format!("{field}.to"),
+            format!(
+                "at most failure_spec.eot = {eot} (every fault lies inside the run: a window ends by the end of time)"
+            ),
             Some(to.to_string()),
         ));
     }

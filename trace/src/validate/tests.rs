@@ -296,3 +296,45 @@ fn in_memory_validation_assumes_one_event_per_line() {
     let err = crate::validate(&trace, "m").unwrap_err();
     assert_eq!((err.line(), err.field()), (Some(3), Some("id")));
 }
+
+/// A window in the header ends by the failure spec's end of time (a clog past it would lose
+/// messages, not delay them); the rule is `Validator::window_in_run`, which the harness shares.
+#[test]
+fn header_windows_end_by_the_end_of_time() {
+    let with = |fault: &str| {
+        HEADER.replace(
+            r#""at":1}]"#,
+            &format!(r#""at":1}},{fault}],"failure_spec":{{"eot":4,"eff":2,"max_crashes":0}}"#),
+        )
+    };
+    let check = |header: String| {
+        let text = format!("{header}\n");
+        read_and_validate(TraceReader::new(text.as_bytes(), "h.jsonl").unwrap()).map(|_| ())
+    };
+    for fault in [
+        r#"{"kind":"clog","node":"b","from":1,"to":4}"#,
+        r#"{"kind":"partition","groups":[["a"]],"from":3,"to":4}"#,
+    ] {
+        assert!(check(with(fault)).is_ok(), "{fault}");
+    }
+    for fault in [
+        r#"{"kind":"clog","node":"b","from":2,"to":5}"#,
+        r#"{"kind":"partition","groups":[["a"]],"from":1,"to":9}"#,
+    ] {
+        let err = check(with(fault)).unwrap_err();
+        assert_eq!(err.field(), Some("faults[1].to"), "{err}");
+        assert!(
+            err.to_string().contains("at most failure_spec.eot = 4"),
+            "{err}"
+        );
+    }
+    // Without a failure spec the end of time is unknown: only `from < to` is checked.
+    let open_ended = HEADER.replace(
+        r#""at":1}]"#,
+        r#""at":1},{"kind":"clog","node":"b","from":2,"to":50}]"#,
+    );
+    assert!(check(open_ended).is_ok());
+    assert!(crate::Validator::window_in_run(1, 4, Some(4)));
+    assert!(!crate::Validator::window_in_run(2, 2, None));
+    assert!(!crate::Validator::window_in_run(2, 5, Some(4)));
+}
