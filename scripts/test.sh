@@ -10,5 +10,8 @@ if [ ! -d ../shared/conformance ]; then
 fi
 # Unit, integration, CLI and doc tests (benches are compiled by clippy below, run by `cargo bench`).
 cargo test --workspace --locked
+# The differential soundness suite at full size: every search strategy against exhaustive
+# enumeration of every small failure spec of every built-in SUT (release mode: ~10⁷ runs).
+cargo test --release --locked --test soundness -- --nocapture
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings

@@ -13,9 +13,7 @@ use std::path::Path;
 
 use anyhow::Context as _;
 use faultline_ldfi::{Judgement, Oracle, Outcome};
-use faultline_ltl::{
-    Atom, Formula, PropertyVerdict, Spec, TraceModel, check_spec, parse_spec,
-};
+use faultline_ltl::{Atom, Formula, PropertyVerdict, Spec, TraceModel, check_spec, parse_spec};
 use faultline_trace::{EventKind, Goal, GoalScope, NodeId, Trace};
 
 /// A parsed spec file, judging runs.
@@ -162,6 +160,10 @@ impl Oracle for SpecOracle {
     type Error = String;
 
     fn judge(&self, trace: &Trace) -> Result<Judgement, String> {
+        if faultline_harness::handler_panic(trace).is_some() {
+            // The SUT's code panicked: a bug whatever the spec says.
+            return Ok(Judgement::bad());
+        }
         Ok(judgement(trace, &self.verdicts(trace)?, self.crash_reading))
     }
 }
@@ -286,7 +288,12 @@ mod tests {
             assert_eq!(event.kind, EventKind::Derive, "goal event #{id}");
             let node = sut_node(&trace, id);
             assert_eq!(
-                judgement.goal.exempt_if_crashed.as_ref().and_then(|e| e.get(&id)).map(String::as_str),
+                judgement
+                    .goal
+                    .exempt_if_crashed
+                    .as_ref()
+                    .and_then(|e| e.get(&id))
+                    .map(String::as_str),
                 Some(node)
             );
             if event.fact == Some(serde_json::json!(["log", "hello"])) {
@@ -333,8 +340,14 @@ mod tests {
     #[test]
     fn crash_polarity_decides_the_scope() {
         // The delivery specs: `crashed` only in the premise's negation and the exemption.
-        assert_eq!(oracle("classic-deliv").crash_reading(), CrashReading::OnlyPositively);
-        assert_eq!(reading("property p: G (last -> \"x\" in @a'.log)"), CrashReading::Never);
+        assert_eq!(
+            oracle("classic-deliv").crash_reading(),
+            CrashReading::OnlyPositively
+        );
+        assert_eq!(
+            reading("property p: G (last -> \"x\" in @a'.log)"),
+            CrashReading::Never
+        );
         assert_eq!(
             reading("property p: G (last -> (O crashed(a) || \"x\" in @a'.log))"),
             CrashReading::OnlyPositively

@@ -71,14 +71,14 @@ pub fn trace_reader(data: &[u8]) {
     use faultline_trace::{
         StateView, TraceReader, client_history, network_view, read_and_validate, validate_stream,
     };
-    if let Ok(reader) = TraceReader::new(data, "fuzz.jsonl") {
-        if let Ok(trace) = read_and_validate(reader) {
-            faultline_trace::validate(&trace, "fuzz.jsonl").expect("a valid trace re-validates");
-            let _ = StateView::new(&trace);
-            let _ = client_history(&trace);
-            let _ = network_view(&trace);
-            let _ = faultline_ltl::TraceModel::new(&trace);
-        }
+    if let Ok(reader) = TraceReader::new(data, "fuzz.jsonl")
+        && let Ok(trace) = read_and_validate(reader)
+    {
+        faultline_trace::validate(&trace, "fuzz.jsonl").expect("a valid trace re-validates");
+        let _ = StateView::new(&trace);
+        let _ = client_history(&trace);
+        let _ = network_view(&trace);
+        let _ = faultline_ltl::TraceModel::new(&trace);
     }
     if let Ok(reader) = TraceReader::new(data, "fuzz.jsonl") {
         let _ = validate_stream(reader);
@@ -96,7 +96,12 @@ pub fn elle_readers(data: &[u8]) {
     use elle_lite::{Format, detect_format, parse_history, read_history};
     let text = String::from_utf8_lossy(data);
     let _ = detect_format(&text);
-    for format in [None, Some(Format::Json), Some(Format::JsonLines), Some(Format::Edn)] {
+    for format in [
+        None,
+        Some(Format::Json),
+        Some(Format::JsonLines),
+        Some(Format::Edn),
+    ] {
         let _ = parse_history(&text, format);
         let _ = read_history(data, format, "fuzz");
     }

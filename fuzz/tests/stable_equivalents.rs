@@ -28,10 +28,32 @@ fn seeds(target: &str) -> Vec<Vec<u8>> {
 
 /// Inserted by mutations: JSON and EDN structure, big and odd numbers, bad UTF-8.
 const TOKENS: &[&[u8]] = &[
-    b"{", b"}", b"[", b"]", b"\"", b":", b",", b"\n", b"null", b"true", b"-1",
-    b"18446744073709551616", b"1e999", b"\"kind\":", b"\"id\":", b"\"lt\":", b"\"msg_id\":",
-    b"\"state_patch\":{\"x\":null}", b"\"parents\":[0]", b":type :invoke", b":value", b"#", b";",
-    b"\\u0000", b"\xff\xfe", b"\xc3",
+    b"{",
+    b"}",
+    b"[",
+    b"]",
+    b"\"",
+    b":",
+    b",",
+    b"\n",
+    b"null",
+    b"true",
+    b"-1",
+    b"18446744073709551616",
+    b"1e999",
+    b"\"kind\":",
+    b"\"id\":",
+    b"\"lt\":",
+    b"\"msg_id\":",
+    b"\"state_patch\":{\"x\":null}",
+    b"\"parents\":[0]",
+    b":type :invoke",
+    b":value",
+    b"#",
+    b";",
+    b"\\u0000",
+    b"\xff\xfe",
+    b"\xc3",
 ];
 
 #[derive(Debug, Clone)]

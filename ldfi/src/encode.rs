@@ -150,7 +150,12 @@ impl Catalog {
 }
 
 /// "`node` crashes at some time in the run".
-pub(crate) fn crashed(solver: &Solver, catalog: &mut Catalog, model: &FaultModel, node: &str) -> Bool {
+pub(crate) fn crashed(
+    solver: &Solver,
+    catalog: &mut Catalog,
+    model: &FaultModel,
+    node: &str,
+) -> Bool {
     catalog.crashed_by(solver, model, node, model.spec().eot)
 }
 

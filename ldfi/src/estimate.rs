@@ -63,9 +63,7 @@ fn omission_patterns(eff: u64, end: u64, nodes: u64) -> BigUint {
 /// crash) — the fault sets [`crate::exhaustive_sets`] enumerates, with no clogs.
 pub fn exact_count(eot: u64, eff: u64, crashes: u64, nodes: u64) -> BigUint {
     let crash_free = omission_patterns(eff, u64::MAX, nodes);
-    let crashing: BigUint = (1..=eot)
-        .map(|c| omission_patterns(eff, c, nodes))
-        .sum();
+    let crashing: BigUint = (1..=eot).map(|c| omission_patterns(eff, c, nodes)).sum();
     (0..=crashes.min(nodes))
         .map(|k| {
             binomial(nodes, k)
@@ -186,10 +184,21 @@ mod tests {
 
     #[test]
     fn clogs_multiply_by_window_choices() {
-        let spec = FailureSpec { eot: 3, eff: 0, max_crashes: 0, max_clogs: 1 };
+        let spec = FailureSpec {
+            eot: 3,
+            eff: 0,
+            max_crashes: 0,
+            max_clogs: 1,
+        };
         // 2 nodes × 3 windows ([1,2), [1,3), [2,3)) + no clog.
         assert_eq!(exact_count_spec(&spec, 2).to_string(), "7");
-        let two = FailureSpec { max_clogs: 2, ..spec };
-        assert_eq!(exact_count_spec(&two, 2).to_string(), (1 + 6 + 15).to_string());
+        let two = FailureSpec {
+            max_clogs: 2,
+            ..spec
+        };
+        assert_eq!(
+            exact_count_spec(&two, 2).to_string(),
+            (1 + 6 + 15).to_string()
+        );
     }
 }

@@ -241,7 +241,10 @@ mod tests {
     use crate::{FaultModel, exact_count_spec};
 
     fn nodes(n: usize) -> Vec<NodeId> {
-        ["a", "b", "c", "d"][..n].iter().map(|s| s.to_string()).collect()
+        ["a", "b", "c", "d"][..n]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
     }
 
     proptest! {

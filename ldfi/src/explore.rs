@@ -5,8 +5,8 @@ use std::collections::BTreeSet;
 use faultline_trace::{FailureSpec, Fault, Goal, GoalScope, NodeId, Trace, faults_to_json};
 use rayon::prelude::*;
 
-use crate::report::{BoundHit, ExploreReport, Outcome, RunRecord, Verdict};
 use crate::exhaustive::{canonical, exhaustive_sets, minimal_sets};
+use crate::report::{BoundHit, ExploreReport, Outcome, RunRecord, Verdict};
 use crate::{LdfiError, Proposals, Proposer, RandomFaults, fault_space_spec};
 
 /// Runs the system under test with a fault set (any simulator).

@@ -206,8 +206,7 @@ impl FaultModel {
                     let sent_lt = event
                         .sent_lt
                         .or_else(|| sent_at.get(&event.msg_id?).copied());
-                    if let (Some(src), Some(dst), Some(sent_lt)) =
-                        (&event.src, &event.dst, sent_lt)
+                    if let (Some(src), Some(dst), Some(sent_lt)) = (&event.src, &event.dst, sent_lt)
                     {
                         let omission = Fault::Omission {
                             src: src.clone(),
@@ -241,7 +240,12 @@ impl FaultModel {
                     _ => None,
                 })
                 .collect();
-            for node in trace.header.nodes.iter().filter(|n| !crashed.contains(n.as_str())) {
+            for node in trace
+                .header
+                .nodes
+                .iter()
+                .filter(|n| !crashed.contains(n.as_str()))
+            {
                 latest.insert(node, self.spec.eot);
             }
         }

@@ -103,7 +103,11 @@ pub fn check_foreign_trace(trace: &Trace, spec: &FailureSpec) -> Result<(), Fore
             EventKind::Deliver => {
                 if event.src.is_none() || event.dst.is_none() {
                     let field = if event.src.is_none() { "src" } else { "dst" };
-                    return Err(event_error(event.id, field, "a deliver needs `src` and `dst`"));
+                    return Err(event_error(
+                        event.id,
+                        field,
+                        "a deliver needs `src` and `dst`",
+                    ));
                 }
                 let linked = event.msg_id.is_some_and(|m| sent.contains(&m));
                 if event.sent_lt.is_none() && !linked {
@@ -116,9 +120,7 @@ pub fn check_foreign_trace(trace: &Trace, spec: &FailureSpec) -> Result<(), Fore
                 }
             }
             EventKind::Send | EventKind::Derive
-                if annotated_somewhere
-                    && header.lineage.is_none()
-                    && event.parents.is_empty() =>
+                if annotated_somewhere && header.lineage.is_none() && event.parents.is_empty() =>
             {
                 return Err(event_error(
                     event.id,

@@ -407,7 +407,10 @@ impl<'t> Builder<'t> {
     /// The logical time of the send a deliver's `msg_id` names, if the trace has it.
     fn send_time(&self, deliver: &Event) -> Option<u64> {
         let send = *self.sends.get(&deliver.msg_id?)?;
-        (send < deliver.id).then(|| self.event(send)).flatten().map(|e| e.lt)
+        (send < deliver.id)
+            .then(|| self.event(send))
+            .flatten()
+            .map(|e| e.lt)
     }
 
     fn bad(&self, event: u64, problem: &str) -> LdfiError {

@@ -53,11 +53,14 @@ impl Proposer {
     /// An empty problem for `spec`; each solver check gives up after `timeout_ms` (0 = never).
     pub fn new(spec: FailureSpec, timeout_ms: u32) -> Self {
         let solver = Solver::new();
+        let mut params = Params::new();
+        // Z3 must not take SIGINT for itself: the caller decides what Ctrl-C means (a partial
+        // report), and a check cut short by it would look like a solver timeout.
+        params.set_bool("ctrl_c", false);
         if timeout_ms > 0 {
-            let mut params = Params::new();
             params.set_u32("timeout", timeout_ms);
-            solver.set_params(&params);
         }
+        solver.set_params(&params);
         Proposer {
             model: FaultModel::new(spec),
             solver,
@@ -171,7 +174,10 @@ impl Proposer {
                 match scope {
                     GoalScope::FaultIndependent => {}
                     GoalScope::CrashedNodesExempt | GoalScope::SameCrashes => {
-                        parts.push(self.catalog.crashed_by(&self.solver, &self.model, node, *at));
+                        parts.push(
+                            self.catalog
+                                .crashed_by(&self.solver, &self.model, node, *at),
+                        );
                     }
                     GoalScope::ExactCrashes => {
                         let index = self.catalog.var(&self.solver, &self.model, fault);

@@ -39,8 +39,8 @@ fn main() {
                     let start = Instant::now();
                     let goal = evaluation.goal();
                     println!(
-                        "goal of `{text}` on {n} events: {:.3} s ({} goal events)",
-                        start.elapsed().as_secs_f64(),
+                        "goal of `{text}` on {n} events: {:?} ({} goal events)",
+                        start.elapsed(),
                         goal.len()
                     );
                 }

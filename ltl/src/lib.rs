@@ -8,6 +8,9 @@
 //! plain propositions) with one bitset per subformula, then explains the verdict at any event
 //! as a [`Proof`]: [`Sat`] (why it holds) or [`Viol`] (why it fails). [`check_proof`] checks a
 //! proof independently of the evaluator; [`render`] prints proofs for people and as JSON.
+//! [`Evaluation::goal`] lists the events a holding verdict rests on (for LDFI), and
+//! [`Evaluation::vacuity`] says when it rests on nothing (a premise that never held, an atom
+//! true nowhere).
 //!
 //! Semantics: `X` strong, `WX` weak, `F`/`U` strong, `G`/`R`/`W` weak, `Y` strong, `WY` weak;
 //! metric `F[a,b]`, `G[a,b]`, `O[a,b]` over `sim_ns` with closed intervals. A verdict whose

@@ -59,9 +59,9 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     }
     if args.json {
         let document = serde_json::json!({ "properties": reports });
-        println!("{}", serde_json::to_string_pretty(&document)?);
+        super::write_json("check", document, true)?;
     } else {
-        print!("{text}");
+        super::write_stdout(&text)?;
     }
     Ok(if all_hold {
         ExitCode::SUCCESS

@@ -87,7 +87,10 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     }
     if let Some(eff) = args.eff {
         if eff > spec.eot {
-            anyhow::bail!("--eff {eff}: must not exceed the end of time ({})", spec.eot);
+            anyhow::bail!(
+                "--eff {eff}: must not exceed the end of time ({})",
+                spec.eot
+            );
         }
         spec.eff = eff;
     }
@@ -102,7 +105,13 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     }
     if args.swizzle_clog {
         let mut rng = node_rng(args.seed, u64::MAX - 1);
-        faults.extend(swizzle_clog_until(&sut.node_ids(), 1, 2, spec.eot, &mut rng));
+        faults.extend(swizzle_clog_until(
+            &sut.node_ids(),
+            1,
+            2,
+            spec.eot,
+            &mut rng,
+        ));
     }
     let config = RunConfig {
         seed: args.seed,

@@ -102,7 +102,7 @@ pub fn run(args: SuggestArgs) -> anyhow::Result<ExitCode> {
         .find(|trace| trace.header.verdict == Some(RunVerdict::Bad))
     {
         if args.lines {
-            println!("{}", faults_to_json(&trace.header.faults));
+            super::write_stdout(&format!("{}\n", faults_to_json(&trace.header.faults)))?;
         } else {
             let out = json!({
                 "schema": SCHEMA,
@@ -111,7 +111,7 @@ pub fn run(args: SuggestArgs) -> anyhow::Result<ExitCode> {
                 "verdict": "counterexample",
                 "counterexample": trace.header.faults,
             });
-            println!("{out}");
+            super::write_stdout(&format!("{out}\n"))?;
         }
         return Ok(super::bug_found());
     }
@@ -152,9 +152,11 @@ pub fn run(args: SuggestArgs) -> anyhow::Result<ExitCode> {
         }
     };
     if args.lines {
-        for faults in &proposals {
-            println!("{}", faults_to_json(faults));
-        }
+        let lines: String = proposals
+            .iter()
+            .map(|faults| format!("{}\n", faults_to_json(faults)))
+            .collect();
+        super::write_stdout(&lines)?;
     } else {
         let out = json!({
             "schema": SCHEMA,
@@ -162,7 +164,7 @@ pub fn run(args: SuggestArgs) -> anyhow::Result<ExitCode> {
             "done": false,
             "verdict": "searching",
         });
-        println!("{out}");
+        super::write_stdout(&format!("{out}\n"))?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -186,10 +188,10 @@ fn finish(args: &SuggestArgs, reason: Option<String>) -> anyhow::Result<ExitCode
             "verdict": verdict,
             "inconclusive_reason": reason,
         });
-        println!("{out}");
+        super::write_stdout(&format!("{out}\n"))?;
     }
     Ok(if reason.is_some() {
-        ExitCode::from(3)
+        super::inconclusive()
     } else {
         ExitCode::SUCCESS
     })

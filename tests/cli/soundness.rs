@@ -168,7 +168,11 @@ fn what_cannot_be_faulted_is_refused_with_line_and_field() {
         ),
     ];
     for (index, (first, second, expected)) in cases.iter().enumerate() {
-        let trace = write(dir.path(), &format!("bad{index}.jsonl"), &[HEADER, first, second]);
+        let trace = write(
+            dir.path(),
+            &format!("bad{index}.jsonl"),
+            &[HEADER, first, second],
+        );
         let output = faultline()
             .args(["suggest", "--eot", "4", "--eff", "2"])
             .arg(&trace)
@@ -218,7 +222,11 @@ fn partial_annotations_a_disagreeing_spec_and_an_unknown_goal_fact_are_errors() 
     for (trace, extra, expected) in cases {
         let mut command = faultline();
         // The goal case agrees with the header's spec, so that the goal is what fails.
-        let eff = if expected.contains("derives") { "1" } else { "2" };
+        let eff = if expected.contains("derives") {
+            "1"
+        } else {
+            "2"
+        };
         command.args(["suggest", "--eot", "4", "--eff", eff]);
         let output = command.args(extra).arg(trace).output().expect("runs");
         let stderr = String::from_utf8_lossy(&output.stderr);

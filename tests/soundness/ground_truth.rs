@@ -94,6 +94,11 @@ impl<'a> GroundTruth<'a> {
         }
     }
 
+    /// How many distinct runs were made.
+    pub fn distinct_runs(&self) -> usize {
+        self.cache.len()
+    }
+
     /// Runs every admissible set of `spec` not run yet (in parallel) and judges the space.
     pub fn truth(&mut self, spec: FailureSpec) -> SpecTruth {
         let nodes = self.sut.node_ids();

@@ -17,7 +17,8 @@
 //! may have committed). If C's first `commit` to b is lost and C crashes before re-sending it, a
 //! commits and b aborts: `omission C→b@2, crash C@3` (EOT 6, EFF 3, one crash). At EOT < 5 the
 //! same faults leave b undecided although it never crashed: blocked. With EFF ≥ 5 omissions
-//! alone suffice (C's commits of rounds 2, 3 and 4 to b lost: the one of round 5 comes late).
+//! alone suffice (C's commits of rounds 2, 3 and 4 to b lost: the one of round 5 comes late),
+//! and so does a clog of b that holds C's commits past round 5 (EOT 6, no omission, no crash).
 //!
 //! Lineage: votes and commits name the facts they carry (`prepared`, `decide`); C's decision
 //! names both votes. An agent derives `["commit", "t1"]` on every `commit` it receives, but a

@@ -99,6 +99,11 @@ impl<'t> TraceModel<'t> {
                 continue;
             }
             let event = &trace.events[index];
+            if *kind == EventKind::Crash && event.fault.is_none() && event.reason.is_some() {
+                // The SUT's own code panicked: a bug, not a crash fault. `crashed(n)` stays
+                // false, so no property exempts the node for it.
+                continue;
+            }
             let Some(node) = event
                 .node
                 .as_deref()
