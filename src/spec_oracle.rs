@@ -13,7 +13,10 @@ use std::path::Path;
 
 use anyhow::Context as _;
 use faultline_ldfi::{Judgement, Oracle, Outcome};
-use faultline_ltl::{Atom, Formula, PropertyVerdict, Spec, TraceModel, check_spec, parse_spec};
+use faultline_ltl::{
+    Atom, CmpOp, EventField, Formula, PropertyVerdict, Spec, Term, TraceModel, check_spec,
+    parse_spec,
+};
 use faultline_trace::{EventKind, Goal, GoalScope, NodeId, Trace};
 
 /// A parsed spec file, judging runs.
@@ -21,6 +24,8 @@ pub struct SpecOracle {
     spec: Spec,
     file: String,
     crash_reading: CrashReading,
+    /// Why the spec is not shown monotone, if it is not (then nothing is learned from runs).
+    not_monotone: Option<String>,
 }
 
 /// How a spec reads `crashed(n)`, which decides how far a goal learned from one run carries
@@ -132,11 +137,26 @@ impl SpecOracle {
             .with_context(|| format!("{file}: cannot read the spec"))?;
         let spec = parse_spec(&source, &file)?;
         let crash_reading = CrashReading::of(&spec);
+        let not_monotone = monotonicity(&spec);
         Ok(SpecOracle {
             spec,
             file,
             crash_reading,
+            not_monotone,
         })
+    }
+
+    /// LDFI's reading of this spec's `verdicts` on `trace` (see [`judgement`]).
+    pub fn judgement(&self, trace: &Trace, verdicts: &[PropertyVerdict]) -> Judgement {
+        let mut judgement = judgement(trace, verdicts, self.crash_reading);
+        if let Some(reason) = &self.not_monotone
+            && judgement.outcome == Outcome::Good
+        {
+            // The witnesses may not suffice: learn nothing from this run, and say why.
+            judgement.outcome = Outcome::Vacuous;
+            judgement.caveat = Some(reason.clone());
+        }
+        judgement
     }
 
     /// How the spec reads crashes (decides the goal's scope).
@@ -164,7 +184,7 @@ impl Oracle for SpecOracle {
             // The SUT's code panicked: a bug whatever the spec says.
             return Ok(Judgement::bad());
         }
-        Ok(judgement(trace, &self.verdicts(trace)?, self.crash_reading))
+        Ok(self.judgement(trace, &self.verdicts(trace)?))
     }
 }
 
@@ -189,7 +209,10 @@ pub fn judgement(
         }
     }
     let goal = lift_to_facts(trace, &witnesses);
-    let outcome = if goal.is_empty() {
+    // A property that held resting on no event held vacuously (its premise failed, or it only
+    // needs something not to happen): the others' witnesses do not show it holds elsewhere.
+    let some_property_vacuous = verdicts.iter().any(|verdict| verdict.goal.is_empty());
+    let outcome = if goal.is_empty() || some_property_vacuous {
         Outcome::Vacuous
     } else {
         Outcome::Good
@@ -204,6 +227,108 @@ pub fn judgement(
         ..Goal::all_of(goal.into_keys().collect(), scope)
     };
     Judgement::new(outcome, goal)
+}
+
+/// Why a spec's proofs may not show a sufficient goal, if they may not: LDFI's lesson from a
+/// good run is "this run's witnesses occurred, so the spec held", which is true only when
+/// nothing a fault can *add* (an event, a state change) can make the spec fail.
+///
+/// Accepted: `G (last -> POST)` and `G (last -> (PRE -> POST))` (labels allowed), PRE anything
+/// (a run where it fails is vacuous), and a POST whose atoms, read with positive polarity, are
+/// membership in node state (`x in @n'.log`: collections that only grow), events that are not
+/// faults (`$.kind == "deliver"`, their fields), `crashed(n)` (the goal's scope handles it) or
+/// comparisons of names and literals; under `F`, `O` and their metric forms, `&&`, `||`,
+/// quantifiers. Anything else (`!=` or `==` on state, which a later event can undo; fault
+/// events; an atom needed *false*; `G`/`H`/`X`/`U` inside POST, which new events can falsify)
+/// is reported, and the oracle then learns nothing from the run.
+fn monotonicity(spec: &Spec) -> Option<String> {
+    for property in &spec.properties {
+        let post = post_condition(&property.formula);
+        if let Err(reason) = positive(post, true) {
+            return Some(format!(
+                "property {}: {reason}, so a run's witnesses do not show that it holds under \
+                 other faults (the spec is not shown monotone)",
+                property.name
+            ));
+        }
+    }
+    None
+}
+
+fn unlabel(formula: &Formula) -> &Formula {
+    match formula {
+        Formula::Label(_, inner) => unlabel(inner),
+        other => other,
+    }
+}
+
+/// The part of a property that a good run must keep: POST of `G (last -> (PRE -> POST))`.
+fn post_condition(formula: &Formula) -> &Formula {
+    let Formula::Always(inner) = unlabel(formula) else {
+        return formula;
+    };
+    let Formula::Implies(last, body) = unlabel(inner) else {
+        return formula;
+    };
+    if !matches!(unlabel(last), Formula::Last) {
+        return formula;
+    }
+    match unlabel(body) {
+        Formula::Implies(_, post) => post,
+        _ => body,
+    }
+}
+
+const FAULT_KINDS: [&str; 5] = ["crash", "drop", "restart", "clog_start", "clog_end"];
+
+/// Ok when every atom under `formula` is one whose truth only more of the system's own events
+/// can bring about, read with the polarity `positive`.
+fn positive(formula: &Formula, polarity: bool) -> Result<(), String> {
+    use Formula as F;
+    match formula {
+        F::True | F::False | F::Last => Ok(()),
+        F::Atom(atom) => atom_is_monotone(atom, polarity),
+        F::Not(inner) => positive(inner, !polarity),
+        F::And(l, r) | F::Or(l, r) => positive(l, polarity).and(positive(r, polarity)),
+        F::Implies(l, r) => positive(l, !polarity).and(positive(r, polarity)),
+        F::Eventually(inner)
+        | F::Once(inner)
+        | F::EventuallyWithin(_, inner)
+        | F::OnceWithin(_, inner)
+        | F::Forall(_, inner)
+        | F::Exists(_, inner)
+        | F::Label(_, inner) => positive(inner, polarity),
+        F::Iff(..) => Err("`<->` reads its sides both ways".to_string()),
+        _ => Err("a temporal operator other than F/O in the post-condition".to_string()),
+    }
+}
+
+fn atom_is_monotone(atom: &Atom, polarity: bool) -> Result<(), String> {
+    let is_static = |term: &Term| matches!(term, Term::Name(_) | Term::Literal(_));
+    match atom {
+        Atom::Crashed(_) => Ok(()),
+        Atom::Compare(left, _, right) if is_static(left) && is_static(right) => Ok(()),
+        _ if !polarity => Err("it needs an atom to be false (a fault can make it true)".into()),
+        Atom::Compare(_, CmpOp::In, Term::State { .. }) => Ok(()),
+        Atom::Compare(Term::Event(EventField::Kind), CmpOp::Eq, Term::Literal(kind))
+        | Atom::Compare(Term::Literal(kind), CmpOp::Eq, Term::Event(EventField::Kind)) => {
+            match kind.as_str() {
+                Some(kind) if FAULT_KINDS.contains(&kind) => {
+                    Err(format!("it reads fault events (`$.kind == \"{kind}\"`)"))
+                }
+                _ => Ok(()),
+            }
+        }
+        Atom::Compare(left, CmpOp::Eq | CmpOp::In, right)
+            if [left, right]
+                .iter()
+                .all(|t| matches!(t, Term::Event(_) | Term::Literal(_) | Term::Name(_))) =>
+        {
+            Ok(())
+        }
+        Atom::Truthy(Term::Event(_)) => Ok(()),
+        _ => Err("it compares node state in a way a later event can undo".to_string()),
+    }
 }
 
 /// Replaces each witness event by the facts it derived at its node (a fact has alternative
@@ -362,6 +487,44 @@ mod tests {
             CrashReading::Otherwise
         );
         assert_eq!(CrashReading::Otherwise.scope(), GoalScope::ExactCrashes);
+    }
+
+    fn not_monotone(source: &str) -> Option<String> {
+        monotonicity(&parse_spec(source, "t.ltl").expect("parses"))
+    }
+
+    #[test]
+    fn only_specs_whose_witnesses_suffice_are_monotone() {
+        for name in [
+            "simple-deliv",
+            "retry-deliv",
+            "redun-deliv",
+            "ack-deliv",
+            "classic-deliv",
+            "primary-backup",
+            "quorum-write",
+            "relay-chain",
+        ] {
+            assert_eq!(oracle(name).not_monotone, None, "{name}");
+        }
+        // Agreement on a state value: a fault-driven timeout can write "abort" later.
+        assert!(oracle("2pc-3").not_monotone.is_some());
+        let reasons = [
+            // Crashes read through crash events instead of `crashed(n)`.
+            "property p: G (last -> (!O ($.kind == \"crash\" && $.node == a) && \"x\" in @a'.store))",
+            // Needs an event never to happen.
+            "property p: G (last -> \"hello\" in @b'.log) && G !($.kind == \"drop\")",
+            "property p: G (last -> @a'.decision != \"abort\")",
+            "property p: G (last -> (\"x\" in @a'.log <-> \"x\" in @b'.log))",
+        ];
+        for source in reasons {
+            assert!(not_monotone(source).is_some(), "{source}");
+        }
+        // The premise may read anything: a run where it fails is vacuous.
+        assert_eq!(
+            not_monotone("property p: G (last -> (@a'.x != 1 -> F $.kind == \"deliver\"))"),
+            None
+        );
     }
 
     #[test]

@@ -259,11 +259,24 @@ impl<R: Runner, O: Oracle> Search<'_, R, O> {
         if !self.counterexamples.is_empty() {
             return (Verdict::Counterexample, None);
         }
-        if let Some(bound) = ending {
-            return (Verdict::Inconclusive, Some(bound.describe()));
+        match (ending, self.config.strategy) {
+            // A random search ends at its run bound: that is its normal ending.
+            (Some(BoundHit::RunsMax { .. }), Strategy::Random { .. }) => {
+                return (Verdict::NoCounterexample, None);
+            }
+            (Some(bound), _) => return (Verdict::Inconclusive, Some(bound.describe())),
+            (None, _) => {}
         }
         if let Strategy::Random { .. } = self.config.strategy {
             return (Verdict::NoCounterexample, None);
+        }
+        if let (Some(caveat), Strategy::Ldfi) = (&self.caveat, self.config.strategy)
+            && !self.tested
+        {
+            return (
+                Verdict::Inconclusive,
+                Some(format!("nothing could be learned from the runs: {caveat}")),
+            );
         }
         if !self.tested {
             let reason = "every run held only vacuously (the property's precondition never \
@@ -310,13 +323,12 @@ impl<R: Runner, O: Oracle> Search<'_, R, O> {
             };
             match judgement.outcome {
                 Outcome::Bad => self.counterexamples.push(faults.clone()),
-                Outcome::Good if !judgement.goal.is_empty() => {
-                    self.tested = true;
+                Outcome::Good | Outcome::Vacuous => {
+                    self.tested |= judgement.outcome == Outcome::Good && !judgement.goal.is_empty();
                     if self.caveat.is_none() {
                         self.caveat.clone_from(&judgement.caveat);
                     }
                 }
-                Outcome::Good | Outcome::Vacuous => {}
             }
             self.distinct.insert(canonical(&faults));
             self.history.push(record);

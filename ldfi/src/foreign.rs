@@ -6,9 +6,11 @@
 //! derived) and the judgement carries a caveat, so the search can end `Inconclusive` but never
 //! `Certified` on it.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
-use faultline_trace::{EventKind, FailureSpec, Goal, GoalScope, LineageDecl, RunVerdict, Trace};
+use faultline_trace::{
+    EventKind, FailureSpec, Fault, Goal, GoalScope, LineageDecl, RunVerdict, TimeModel, Trace,
+};
 use serde_json::Value;
 
 use crate::{Judgement, Outcome, select_goal};
@@ -83,6 +85,7 @@ pub fn check_foreign_trace(trace: &Trace, spec: &FailureSpec) -> Result<(), Fore
             ),
         ));
     }
+    check_faults_match_events(trace, spec)?;
     let annotated_somewhere = trace.events.iter().any(|e| !e.parents.is_empty());
     let mut sent: HashSet<u64> = HashSet::new();
     for event in &trace.events {
@@ -136,6 +139,110 @@ pub fn check_foreign_trace(trace: &Trace, spec: &FailureSpec) -> Result<(), Fore
     }
     if let Some(goal) = &header.goal {
         check_goal(trace, goal)?;
+    }
+    Ok(())
+}
+
+/// The header's `faults` must be what the events show: LDFI learns "this fault set gave this
+/// run", so a simulator that did not inject what it claims (or injected more) would teach it
+/// wrong lessons. Also: no events past the end of time, no fault kinds outside the search's
+/// model, and a SUT panic is never a good or vacuous run.
+fn check_faults_match_events(trace: &Trace, spec: &FailureSpec) -> Result<(), ForeignTraceError> {
+    let header = &trace.header;
+    if let Some(fault) = header
+        .faults
+        .iter()
+        .find(|f| matches!(f, Fault::Restart { .. } | Fault::Partition { .. }))
+    {
+        return Err(header_error(
+            "faults",
+            format!(
+                "{} is outside the fault model LDFI searches (omissions, crashes, clogs)",
+                fault.short()
+            ),
+        ));
+    }
+    let mut delivered: HashSet<(&str, &str, u64)> = HashSet::new();
+    let mut sent_at: HashMap<u64, u64> = HashMap::new();
+    for event in &trace.events {
+        if header.time_model == TimeModel::Rounds && event.lt > spec.eot {
+            return Err(event_error(
+                event.id,
+                "lt",
+                format!(
+                    "round {} is past the end of time of the search (EOT {})",
+                    event.lt, spec.eot
+                ),
+            ));
+        }
+        match event.kind {
+            EventKind::Send => {
+                if let Some(msg_id) = event.msg_id {
+                    sent_at.insert(msg_id, event.lt);
+                }
+            }
+            EventKind::Deliver => {
+                let sent = event
+                    .sent_lt
+                    .or_else(|| sent_at.get(&event.msg_id?).copied());
+                if let (Some(src), Some(dst), Some(sent)) = (&event.src, &event.dst, sent) {
+                    delivered.insert((src.as_str(), dst.as_str(), sent));
+                }
+            }
+            EventKind::Crash => match (&event.fault, &event.reason) {
+                (None, Some(reason)) if header.verdict != Some(RunVerdict::Bad) => {
+                    return Err(event_error(
+                        event.id,
+                        "reason",
+                        format!(
+                            "the SUT panicked ({reason}): a panic is a bug, so the run is                              \"bad\", not {:?}",
+                            header.verdict.map_or("unknown", RunVerdict::as_str)
+                        ),
+                    ));
+                }
+                (Some(fault), _) if !header.faults.contains(fault) => {
+                    return Err(event_error(
+                        event.id,
+                        "fault",
+                        format!("{} is not among the header's faults", fault.short()),
+                    ));
+                }
+                (None, None) => {
+                    return Err(event_error(
+                        event.id,
+                        "fault",
+                        "a crash needs the crash `fault` it injects (or, for a panic, a `reason`)",
+                    ));
+                }
+                _ => {}
+            },
+            EventKind::Drop => {
+                if let Some(cause) = &event.cause
+                    && !header.faults.contains(cause)
+                {
+                    return Err(event_error(
+                        event.id,
+                        "cause",
+                        format!("{} is not among the header's faults", cause.short()),
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+    for fault in &header.faults {
+        if let Fault::Omission { src, dst, at } = fault
+            && delivered.contains(&(src.as_str(), dst.as_str(), *at))
+        {
+            return Err(header_error(
+                "faults",
+                format!(
+                    "{} is in the header, but that message was delivered: the run did not \
+                     inject it",
+                    fault.short()
+                ),
+            ));
+        }
     }
     Ok(())
 }

@@ -12,7 +12,7 @@ use faultline_trace::{EventKind, RunVerdict, Trace, faults_to_json};
 
 use serde_json::json;
 
-use crate::spec_oracle::{self, SpecOracle};
+use crate::spec_oracle::SpecOracle;
 
 /// The longest run `faultline run` makes: a chatty SUT writes tens of events a round, each kept
 /// in memory until the trace is written.
@@ -284,7 +284,7 @@ impl SpecCheck {
     fn of(path: &Path, trace: &Trace) -> anyhow::Result<SpecCheck> {
         let oracle = SpecOracle::load(path)?;
         let verdicts = oracle.verdicts(trace).map_err(anyhow::Error::msg)?;
-        let judgement = spec_oracle::judgement(trace, &verdicts, oracle.crash_reading());
+        let judgement = oracle.judgement(trace, &verdicts);
         let verdict = match judgement.outcome {
             faultline_ldfi::Outcome::Good => RunVerdict::Good,
             faultline_ldfi::Outcome::Vacuous => RunVerdict::Vacuous,

@@ -1,13 +1,14 @@
 //! `faultline suggest`: LDFI over traces written by another simulator.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
 use faultline_ldfi::{
-    GoalGuess, Outcome, Proposals, Proposer, check_foreign_trace, foreign_judgement,
+    GoalGuess, Outcome, Proposals, Proposer, canonical, check_foreign_trace, foreign_judgement,
 };
-use faultline_trace::{EventKind, FailureSpec, RunVerdict, faults_to_json};
+use faultline_trace::{EventKind, FailureSpec, Fault, RunVerdict, Trace, faults_to_json};
 use serde_json::{Value, json};
 
 /// The version of `suggest`'s JSON output.
@@ -88,6 +89,9 @@ pub fn run(args: SuggestArgs) -> anyhow::Result<ExitCode> {
         check_foreign_trace(&trace, &spec).with_context(|| format!("{}", path.display()))?;
         traces.push(trace);
     }
+    if let Some(code) = nondeterminism(&args.traces, &traces)? {
+        return Ok(code);
+    }
     if let Some(fact) = &guess.fact {
         let derived = traces
             .iter()
@@ -167,6 +171,31 @@ pub fn run(args: SuggestArgs) -> anyhow::Result<ExitCode> {
         super::write_stdout(&format!("{out}\n"))?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Two runs of the same fault set that differ: the simulator is not deterministic, and every
+/// lesson LDFI draws ("this fault set gives this run") is void. Exit 4, naming both files.
+fn nondeterminism(paths: &[PathBuf], traces: &[Trace]) -> anyhow::Result<Option<ExitCode>> {
+    let mut seen: BTreeMap<Vec<Fault>, (usize, String)> = BTreeMap::new();
+    for (index, trace) in traces.iter().enumerate() {
+        let events = serde_json::to_string(&trace.events)?;
+        match seen.get(&canonical(&trace.header.faults)) {
+            Some((first, earlier)) if *earlier != events => {
+                eprintln!(
+                    "error: nondeterminism: {} and {} ran the same faults {} but differ",
+                    paths[*first].display(),
+                    paths[index].display(),
+                    faults_to_json(&trace.header.faults)
+                );
+                return Ok(Some(ExitCode::from(4)));
+            }
+            Some(_) => {}
+            None => {
+                seen.insert(canonical(&trace.header.faults), (index, events));
+            }
+        }
+    }
+    Ok(None)
 }
 
 /// The search is over: certified (exit 0), or inconclusive for `reason` (exit 3).

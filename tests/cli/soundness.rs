@@ -330,3 +330,191 @@ fn the_explored_fraction_counts_distinct_sets_and_clogs() {
         assert!(fraction <= 1.0, "{strategy}: {report}");
     }
 }
+
+#[test]
+fn exhaustive_runs_exactly_the_sets_estimate_counts() {
+    for (crashes, clogs) in [("1", "0"), ("0", "1"), ("2", "1")] {
+        let (code, report) = explore(&[
+            "--sut",
+            "simple-deliv",
+            "--eot",
+            "3",
+            "--eff",
+            "2",
+            "--crashes",
+            crashes,
+            "--clogs",
+            clogs,
+            "--strategy",
+            "exhaustive",
+        ]);
+        assert!(code == 0 || code == 1, "{report}");
+        let output = faultline()
+            .args(["estimate", "--eot", "3", "--eff", "2", "--nodes", "3"])
+            .args(["--crashes", crashes, "--clogs", clogs, "--json"])
+            .output()
+            .expect("runs");
+        let exact = json_of(&output)["exact"].clone();
+        assert_eq!(report["fault_space"]["exact"], exact, "{crashes}/{clogs}");
+        assert_eq!(
+            Value::from(report["runs"].as_u64().expect("runs").to_string()),
+            exact,
+            "{crashes}/{clogs}"
+        );
+        assert_eq!(report["explored_fraction"], 1.0);
+    }
+}
+
+/// Specs whose proofs' witnesses do not show the property holds under other faults (found by
+/// an adversarial review: each was CERTIFIED while exhaustive enumeration found a bug).
+#[test]
+fn specs_that_are_not_shown_monotone_never_certify() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let cases = [
+        (
+            "primary-backup",
+            "5",
+            "3",
+            "1",
+            // Crashes read through crash events instead of `crashed(n)`.
+            "property durable:\n  G (last -> (\"x\" in @C'.acked) -> ((!O ($.kind == \"crash\" && $.node == a) && \"x\" in @a'.store) || (O ($.kind == \"crash\" && $.node == a) && !O ($.kind == \"crash\" && $.node == b) && \"x\" in @b'.store)))\n",
+        ),
+        (
+            "2pc-3",
+            "6",
+            "3",
+            "1",
+            // Agreement on a state value that a fault-driven timeout can overwrite.
+            "property agreement:\n  G (last -> ((exists n. @n'.decision == \"commit\") -> (forall m. @m'.decision != \"abort\")))\n",
+        ),
+        (
+            "retry-deliv",
+            "4",
+            "2",
+            "0",
+            // Needs an event never to happen.
+            "property p:\n  G (last -> \"hello\" in @b'.log) && G !($.kind == \"drop\")\n",
+        ),
+    ];
+    for (index, (sut, eot, eff, crashes, source)) in cases.iter().enumerate() {
+        let spec = dir.path().join(format!("spec{index}.ltl"));
+        std::fs::write(&spec, source).expect("write");
+        let spec = spec.to_str().expect("utf-8");
+        let args = [
+            "--sut",
+            sut,
+            "--eot",
+            eot,
+            "--eff",
+            eff,
+            "--crashes",
+            crashes,
+            "--spec",
+            spec,
+        ];
+        let (code, truth) = explore(&[&args[..], &["--strategy", "exhaustive"]].concat());
+        assert_eq!(code, 1, "{sut}: exhaustive finds the bug: {truth}");
+        let (code, report) = explore(&args);
+        assert_ne!(code, 0, "{sut}: {report}");
+        assert_ne!(report["verdict"], "certified", "{sut}: {report}");
+    }
+}
+
+/// A trace written by `faultline run`, as lines (header first).
+fn run_lines(args: &[&str]) -> Vec<String> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("t.jsonl");
+    faultline()
+        .arg("run")
+        .args(args)
+        .arg("-o")
+        .arg(&path)
+        .output()
+        .expect("runs");
+    std::fs::read_to_string(&path)
+        .expect("trace")
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+fn suggest_exit(dir: &Path, name: &str, lines: &[String], spec: &[&str]) -> (i32, String) {
+    let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+    let path = write(dir, name, &lines);
+    let output = faultline()
+        .arg("suggest")
+        .args(spec)
+        .arg(&path)
+        .output()
+        .expect("runs");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn foreign_traces_must_show_the_faults_their_headers_claim() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let spec = ["--eot", "4", "--eff", "2", "--crashes", "0"];
+    let free = run_lines(&["--sut", "simple-deliv", "--eot", "4"]);
+    // A header that claims an omission its events contradict (the message was delivered).
+    let mut lying = free.clone();
+    lying[0] = lying[0].replace(
+        r#""faults":[]"#,
+        r#""faults":[{"kind":"omission","src":"a","dst":"b","at":1}]"#,
+    );
+    let (code, stderr) = suggest_exit(dir.path(), "lying.jsonl", &lying, &spec);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("line 1: field `faults`"), "{stderr}");
+    // A panic of the SUT in a run called good.
+    let mut panicked = free.clone();
+    let last = panicked.len() - 1;
+    panicked.push(format!(
+        r#"{{"id":{last},"kind":"crash","lt":4,"node":"b","reason":"panicked in on_message: boom"}}"#
+    ));
+    let (code, stderr) = suggest_exit(dir.path(), "panic.jsonl", &panicked, &spec);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("field `reason`"), "{stderr}");
+    // Events past the searched end of time (a run made with a longer EOT, spec removed).
+    let mut long = run_lines(&["--sut", "simple-deliv", "--eot", "8"]);
+    long[0] = long[0].replace(
+        r#""failure_spec":{"eot":8,"eff":2,"max_crashes":0,"max_clogs":0},"#,
+        "",
+    );
+    let (code, stderr) = suggest_exit(
+        dir.path(),
+        "long.jsonl",
+        &long,
+        &["--eot", "1", "--eff", "1"],
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("field `lt`"), "{stderr}");
+}
+
+#[test]
+fn two_runs_of_one_fault_set_that_differ_are_nondeterminism() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let free = run_lines(&["--sut", "retry-deliv"]);
+    // The same (empty) fault set, but the simulator lost a message on its own.
+    let cut: Vec<String> = free[..free.len() - 1].to_vec();
+    let first = write(
+        dir.path(),
+        "a.jsonl",
+        &free.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    let second = write(
+        dir.path(),
+        "b.jsonl",
+        &cut.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    let output = faultline()
+        .args(["suggest", "--eot", "4", "--eff", "2", "--crashes", "1"])
+        .arg(&first)
+        .arg(&second)
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(4), "{stderr}");
+    assert!(stderr.contains("nondeterminism"), "{stderr}");
+}

@@ -120,7 +120,6 @@ fn search(
     // A check that takes this long is a finding in itself (reported as a mismatch: the
     // search ends inconclusive), not something to wait a minute for.
     config.solver_timeout_ms = 20_000;
-    let started = std::time::Instant::now();
     let runner = |faults: &[Fault]| -> Result<Trace, String> {
         let trace = run(sut, spec, faults)?;
         match door {
@@ -148,22 +147,7 @@ fn search(
             &mut Silent,
         ),
     };
-    let report = result.unwrap_or_else(|err| panic!("{} {spec:?} {door:?}: {err}", sut.name));
-    let took = started.elapsed();
-    if took.as_secs() >= 5 {
-        eprintln!(
-            "SLOW {} EOT {} EFF {} crashes {} clogs {} via {door:?}: {:.1} s, {} runs, {} solver calls",
-            sut.name,
-            spec.eot,
-            spec.eff,
-            spec.max_crashes,
-            spec.max_clogs,
-            took.as_secs_f64(),
-            report.runs,
-            report.solver_calls
-        );
-    }
-    report
+    result.unwrap_or_else(|err| panic!("{} {spec:?} {door:?}: {err}", sut.name))
 }
 
 /// One disagreement, for the failure message.
