@@ -63,6 +63,9 @@ impl Truth {
     }
 }
 
+/// One run's outcome under the built-in invariant and, when the SUT has one, its LTL spec.
+type Outcomes = (Outcome, Option<Outcome>);
+
 /// Both oracles' truths for one failure spec.
 pub struct SpecTruth {
     pub invariant: Truth,
@@ -74,7 +77,7 @@ pub struct GroundTruth<'a> {
     sut: &'static Sut,
     oracle: Option<&'a SpecOracle>,
     /// (EOT, canonical set) → (invariant outcome, spec outcome).
-    cache: HashMap<(u64, Vec<Fault>), (Outcome, Option<Outcome>)>,
+    cache: HashMap<(u64, Vec<Fault>), Outcomes>,
 }
 
 /// A good judgement with nothing to rest on is vacuous.
@@ -108,7 +111,7 @@ impl<'a> GroundTruth<'a> {
             .filter(|set| !self.cache.contains_key(&(spec.eot, (*set).clone())))
             .collect();
         let (sut, oracle) = (self.sut, self.oracle);
-        let judged: Vec<(Outcome, Option<Outcome>)> = missing
+        let judged: Vec<Outcomes> = missing
             .par_iter()
             .map(|set| {
                 let trace = run(sut, spec, set).unwrap_or_else(|err| panic!("{set:?}: {err}"));
@@ -122,7 +125,7 @@ impl<'a> GroundTruth<'a> {
         for (set, verdicts) in missing.into_iter().zip(judged) {
             self.cache.insert((spec.eot, set.clone()), verdicts);
         }
-        let looked_up: Vec<(&Vec<Fault>, (Outcome, Option<Outcome>))> = sets
+        let looked_up: Vec<(&Vec<Fault>, Outcomes)> = sets
             .iter()
             .map(|set| (set, self.cache[&(spec.eot, set.clone())]))
             .collect();
