@@ -323,11 +323,21 @@ impl Proposer {
                     .map(|&i| self.catalog.faults[i].clone())
                     .collect();
                 faults.sort();
-                debug_assert!(self.model.respects_spec(&faults));
-                debug_assert!(!self.tried.contains(&faults));
                 faults
             })
             .collect();
+        // Never true of a model Z3 found, but a check cut short (an interrupt from another
+        // thread) must not turn into a proposal that breaks the search's invariants: say the
+        // solver gave up instead.
+        if let Some(bad) = sets
+            .iter()
+            .find(|faults| !self.model.respects_spec(faults) || self.tried.contains(*faults))
+        {
+            return Proposals::Unknown(format!(
+                "the solver returned an invalid proposal ({}); was it interrupted?",
+                faultline_trace::faults_to_json(bad)
+            ));
+        }
         Proposals::Sets(sets)
     }
 
