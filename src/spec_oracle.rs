@@ -81,51 +81,30 @@ impl Polarity {
 
 /// Records the polarity of every `crashed` atom under `formula`.
 fn visit(formula: &Formula, polarity: Polarity, reading: &mut CrashReading) {
-    use Formula as F;
     match formula {
-        F::True | F::False | F::Last => {}
-        F::Atom(atom) => {
-            if matches!(atom, Atom::Crashed(_)) {
-                *reading = match (polarity, *reading) {
-                    (Polarity::Positive, CrashReading::Never | CrashReading::OnlyPositively) => {
-                        CrashReading::OnlyPositively
-                    }
-                    _ => CrashReading::Otherwise,
-                };
-            }
+        Formula::Atom(Atom::Crashed(_)) => {
+            *reading = match (polarity, *reading) {
+                (Polarity::Positive, CrashReading::Never | CrashReading::OnlyPositively) => {
+                    CrashReading::OnlyPositively
+                }
+                _ => CrashReading::Otherwise,
+            };
         }
-        F::Not(inner) => visit(inner, polarity.flip(), reading),
-        F::Implies(premise, conclusion) => {
+        Formula::Not(inner) => visit(inner, polarity.flip(), reading),
+        Formula::Implies(premise, conclusion) => {
             visit(premise, polarity.flip(), reading);
             visit(conclusion, polarity, reading);
         }
-        F::Iff(left, right) => {
+        Formula::Iff(left, right) => {
             visit(left, Polarity::Both, reading);
             visit(right, Polarity::Both, reading);
         }
-        F::And(left, right)
-        | F::Or(left, right)
-        | F::Until(left, right)
-        | F::WeakUntil(left, right)
-        | F::Release(left, right)
-        | F::Since(left, right) => {
-            visit(left, polarity, reading);
-            visit(right, polarity, reading);
+        // Every other operator is monotone in its operands.
+        other => {
+            for child in other.children().into_iter().flatten() {
+                visit(child, polarity, reading);
+            }
         }
-        F::Next(inner)
-        | F::WeakNext(inner)
-        | F::Eventually(inner)
-        | F::Always(inner)
-        | F::Yesterday(inner)
-        | F::WeakYesterday(inner)
-        | F::Once(inner)
-        | F::Historically(inner)
-        | F::EventuallyWithin(_, inner)
-        | F::AlwaysWithin(_, inner)
-        | F::OnceWithin(_, inner)
-        | F::Forall(_, inner)
-        | F::Exists(_, inner)
-        | F::Label(_, inner) => visit(inner, polarity, reading),
     }
 }
 

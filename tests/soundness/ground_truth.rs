@@ -3,9 +3,9 @@
 
 use std::collections::HashMap;
 
-use faultline::spec_oracle::SpecOracle;
+use faultline::spec_oracle::{SpecOracle, judgement};
 use faultline_harness::Sut;
-use faultline_ldfi::{Oracle, Outcome, Verdict, exhaustive_sets, minimal_sets};
+use faultline_ldfi::{Outcome, Verdict, exhaustive_sets, minimal_sets};
 use faultline_trace::{FailureSpec, Fault, faults_to_json};
 use rayon::prelude::*;
 
@@ -116,8 +116,17 @@ impl<'a> GroundTruth<'a> {
             .map(|set| {
                 let trace = run(sut, spec, set).unwrap_or_else(|err| panic!("{set:?}: {err}"));
                 let invariant = outcome(&invariant_judgement(sut, &trace));
+                // The property's own verdict, not LDFI's reading of it (which learns nothing
+                // from a spec not shown monotone): a search that cannot learn must say
+                // inconclusive where enumeration certifies, and the suite counts those.
                 let spec = oracle.map(|oracle| {
-                    outcome(&oracle.judge(&trace).unwrap_or_else(|err| panic!("{err}")))
+                    if faultline_harness::handler_panic(&trace).is_some() {
+                        return Outcome::Bad;
+                    }
+                    let verdicts = oracle
+                        .verdicts(&trace)
+                        .unwrap_or_else(|err| panic!("{err}"));
+                    outcome(&judgement(&trace, &verdicts, oracle.crash_reading()))
                 });
                 (invariant, spec)
             })

@@ -333,7 +333,7 @@ fn interval_text(interval: &Interval) -> String {
 
 impl Formula {
     /// The direct subformulas, left to right.
-    pub(crate) fn children(&self) -> [Option<&Formula>; 2] {
+    pub fn children(&self) -> [Option<&Formula>; 2] {
         use Formula as F;
         match self {
             F::True | F::False | F::Last | F::Atom(_) => [None, None],
