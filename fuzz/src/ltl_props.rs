@@ -216,31 +216,12 @@ fn temporal_depth(formula: &faultline_ltl::Formula) -> u32 {
             | F::Forall(..)
             | F::Exists(..)
     ));
-    let children: u32 = match formula {
-        F::True | F::False | F::Last | F::Atom(_) => 0,
-        F::Not(a)
-        | F::Next(a)
-        | F::WeakNext(a)
-        | F::Eventually(a)
-        | F::Always(a)
-        | F::Yesterday(a)
-        | F::WeakYesterday(a)
-        | F::Once(a)
-        | F::Historically(a)
-        | F::EventuallyWithin(_, a)
-        | F::AlwaysWithin(_, a)
-        | F::OnceWithin(_, a)
-        | F::Forall(_, a)
-        | F::Exists(_, a)
-        | F::Label(_, a) => temporal_depth(a),
-        F::And(a, b)
-        | F::Or(a, b)
-        | F::Implies(a, b)
-        | F::Iff(a, b)
-        | F::Until(a, b)
-        | F::WeakUntil(a, b)
-        | F::Release(a, b)
-        | F::Since(a, b) => temporal_depth(a).max(temporal_depth(b)),
-    };
+    let children = formula
+        .children()
+        .into_iter()
+        .flatten()
+        .map(temporal_depth)
+        .max()
+        .unwrap_or(0);
     own + children
 }
