@@ -539,46 +539,14 @@ fn readme_suggest_loop_finds_the_retry_deliv_counterexample() {
     );
 }
 
-/// Drives `suggest` like a foreign simulator's loop would; returns ("certified" or
+/// [`crate::common::suggest_loop`] with the SUT's default spec: ("certified" or
 /// "counterexample", runs).
-fn suggest_loop(sut: &str, spec: &[&str], extra: &[&str]) -> (String, usize) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let run = |index: usize, faults: &str| {
-        faultline()
-            .args(["run", "--sut", sut, "--faults", faults, "-o"])
-            .arg(dir.path().join(format!("run{index:04}.jsonl")))
-            .output()
-            .expect("runs");
-    };
-    run(0, "[]");
-    for runs in 1..200 {
-        let mut traces: Vec<std::path::PathBuf> = std::fs::read_dir(dir.path())
-            .expect("dir")
-            .map(|entry| entry.expect("entry").path())
-            .collect();
-        traces.sort();
-        let output = faultline()
-            .args(["suggest", "--lines"])
-            .args(spec)
-            .args(extra)
-            .args(&traces)
-            .output()
-            .expect("suggest runs");
-        match output.status.code() {
-            Some(1) => return ("counterexample".into(), runs),
-            Some(0) => {}
-            other => panic!(
-                "suggest exited {other:?}: {}",
-                String::from_utf8_lossy(&output.stderr)
-            ),
-        }
-        let stdout = String::from_utf8(output.stdout).expect("utf-8");
-        let Some(faults) = stdout.lines().next() else {
-            return ("certified".into(), runs);
-        };
-        run(runs, faults);
+fn suggest_loop(sut: &str, spec: &[&str]) -> (String, usize) {
+    match crate::common::suggest_loop(sut, spec, &[]) {
+        (0, runs) => ("certified".into(), runs),
+        (1, runs) => ("counterexample".into(), runs),
+        (code, runs) => panic!("{sut}: suggest exited {code} after {runs} runs"),
     }
-    panic!("{sut}: no verdict in 200 runs");
 }
 
 #[test]
@@ -587,17 +555,17 @@ fn suggest_loops_reach_the_papers_verdicts_and_vacuous_runs_teach_nothing() {
     // foreign loop reaches `explore`'s verdicts with no guess.
     let redun = ["--eot", "11", "--eff", "10", "--crashes", "1"];
     assert_eq!(
-        suggest_loop("redun-deliv", &redun, &[]),
+        suggest_loop("redun-deliv", &redun),
         ("certified".to_string(), 11)
     );
     let ack = ["--eot", "8", "--eff", "7", "--crashes", "1"];
     assert_eq!(
-        suggest_loop("ack-deliv", &ack, &[]),
+        suggest_loop("ack-deliv", &ack),
         ("certified".to_string(), 68)
     );
     let retry = ["--eot", "4", "--eff", "2", "--crashes", "1"];
     assert_eq!(
-        suggest_loop("retry-deliv", &retry, &[]),
+        suggest_loop("retry-deliv", &retry),
         ("counterexample".to_string(), 3)
     );
 }

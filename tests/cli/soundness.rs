@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::common::faultline;
+use crate::common::{faultline, suggest_loop};
 
 fn json_of(output: &std::process::Output) -> Value {
     serde_json::from_slice(&output.stdout).unwrap_or_else(|err| {
@@ -72,42 +72,6 @@ fn all_finds_every_minimal_counterexample_that_exhaustive_enumeration_finds() {
     assert_eq!(code, 1);
     assert_eq!(counterexamples(&ldfi), counterexamples(&truth));
     assert!(counterexamples(&truth).len() >= 2, "{truth}");
-}
-
-/// A `suggest` loop with `faultline run` as the simulator; returns suggest's last exit code and
-/// the number of runs.
-fn suggest_loop(sut: &str, spec: &[&str], run_spec: &[&str]) -> (i32, usize) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let run = |index: usize, faults: &str| {
-        faultline()
-            .args(["run", "--sut", sut, "--faults", faults])
-            .args(run_spec)
-            .arg("-o")
-            .arg(dir.path().join(format!("run{index:04}.jsonl")))
-            .output()
-            .expect("runs");
-    };
-    run(0, "[]");
-    for runs in 1..400 {
-        let mut traces: Vec<std::path::PathBuf> = std::fs::read_dir(dir.path())
-            .expect("dir")
-            .map(|entry| entry.expect("entry").path())
-            .collect();
-        traces.sort();
-        let output = faultline()
-            .args(["suggest", "--lines"])
-            .args(spec)
-            .args(&traces)
-            .output()
-            .expect("suggest runs");
-        let code = output.status.code().unwrap_or(-1);
-        let stdout = String::from_utf8(output.stdout).expect("utf-8");
-        match (code, stdout.lines().next()) {
-            (0, Some(faults)) => run(runs, faults),
-            _ => return (code, runs),
-        }
-    }
-    panic!("{sut}: no verdict in 400 runs");
 }
 
 #[test]
