@@ -114,12 +114,17 @@ impl SpecOracle {
         let file = path.display().to_string();
         let source = std::fs::read_to_string(path)
             .with_context(|| format!("{file}: cannot read the spec"))?;
-        let spec = parse_spec(&source, &file)?;
+        SpecOracle::parse(&source, &file)
+    }
+
+    /// Parses a spec's text; `name` stands for its file in errors and reports.
+    pub fn parse(source: &str, name: &str) -> anyhow::Result<SpecOracle> {
+        let spec = parse_spec(source, name)?;
         let crash_reading = CrashReading::of(&spec);
         let not_monotone = monotonicity(&spec);
         Ok(SpecOracle {
             spec,
-            file,
+            file: name.to_string(),
             crash_reading,
             not_monotone,
         })
@@ -360,7 +365,7 @@ fn lift_to_facts(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use faultline_harness::{RunConfig, sut};
+    use faultline_harness::RunConfig;
     use faultline_trace::Fault;
 
     fn oracle(name: &str) -> SpecOracle {
@@ -371,7 +376,7 @@ mod tests {
     }
 
     fn run(name: &str, faults: Vec<Fault>) -> Trace {
-        let sut = sut(name).expect("built-in SUT");
+        let sut = faultline_suts::get(name).expect("built-in SUT");
         let config = RunConfig {
             faults,
             ..sut.default_config(0)

@@ -4,6 +4,14 @@
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum HarnessError {
+    /// A system's description is incomplete or inconsistent ([`crate::SystemBuilder::build`]).
+    #[error("system {system:?}: {problem}")]
+    System {
+        /// The system's name.
+        system: String,
+        /// What is wrong, and how to fix it.
+        problem: String,
+    },
     /// A fault names a node the SUT does not have.
     #[error("fault {fault}: unknown node `{node}` (the SUT's nodes are {})", known.join(", "))]
     UnknownNode {

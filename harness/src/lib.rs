@@ -1,7 +1,9 @@
 //! faultline's harness: [`Reactor`]s (nodes as deterministic state machines that return
 //! [`Effect`]s), a deterministic [`Simulator`] with two time models (`rounds` and `async`),
 //! faults as data ([`Fault`]: omission, crash, restart, clog, partition), fault generators, and
-//! the LDFI paper's delivery SUTs ([`suts`]).
+//! [`System`]: a system under test built from reactors, with its invariant and failure spec —
+//! what searches take. The built-in systems live in the `faultline-suts` crate, written on
+//! this crate's public API only.
 //!
 //! # Brief overview
 //!
@@ -13,33 +15,19 @@
 //!
 //! # Example
 //!
-//! ```
-//! use faultline_harness::{RunConfig, sut};
-//! use faultline_trace::Fault;
-//!
-//! let simple = sut("simple-deliv").expect("built in");
-//! let good = simple.run(&simple.default_config(0))?;
-//! assert!(simple.check(&good).holds);
-//!
-//! // The paper's counterexample: lose a → b in round 1.
-//! let lose = Fault::Omission { src: "a".into(), dst: "b".into(), at: 1 };
-//! let bad = simple.run(&simple.default_config(0).with_faults(vec![lose]))?;
-//! let report = simple.check(&bad);
-//! assert!(!report.holds);
-//! assert_eq!(report.explanation, "c has \"hello\" but b does not");
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
+//! See [`System`] for a two-node system described, run and checked end to end.
 #![deny(missing_docs)]
 
+pub mod end_state;
 mod error;
 mod faults;
 mod generate;
 pub mod merge_patch;
 mod random;
 mod reactor;
+mod run;
 mod sim;
-mod sut;
-pub mod suts;
+mod system;
 
 pub use error::HarnessError;
 pub use faultline_trace::{FailureSpec, Fault, NodeId, TimeModel};
@@ -48,8 +36,8 @@ pub use generate::{FaultRates, random_fault_set, random_faults, swizzle_clog, sw
 pub use rand_chacha::ChaCha8Rng;
 pub use random::{Ratio, below, node_rng, shuffle};
 pub use reactor::{Cx, Effect, Reactor, TimerId};
+pub use run::{InvariantReport, RunConfig, handler_panic};
 pub use sim::{NetworkConfig, Simulator};
-pub use sut::{InvariantReport, RunConfig, Sut, handler_panic};
-pub use suts::{sut, suts};
+pub use system::{System, SystemBuilder};
 
 pub(crate) use sim::Engine;

@@ -157,3 +157,28 @@ pub trait Reactor {
     /// not contain `null` values: a merge patch cannot express them.
     fn state(&self) -> Value;
 }
+
+/// A boxed reactor is a reactor: systems whose nodes run different reactor types (sharing one
+/// message type) hold them as `Box<dyn Reactor<Msg = M>>`.
+impl<M> Reactor for Box<dyn Reactor<Msg = M>>
+where
+    M: Serialize + DeserializeOwned + Clone,
+{
+    type Msg = M;
+
+    fn init(&mut self, cx: &mut Cx<'_>, durable: Option<&Value>) -> Vec<Effect<M>> {
+        (**self).init(cx, durable)
+    }
+
+    fn on_message(&mut self, cx: &mut Cx<'_>, from: &NodeId, msg: M) -> Vec<Effect<M>> {
+        (**self).on_message(cx, from, msg)
+    }
+
+    fn on_timer(&mut self, cx: &mut Cx<'_>, timer: &TimerId) -> Vec<Effect<M>> {
+        (**self).on_timer(cx, timer)
+    }
+
+    fn state(&self) -> Value {
+        (**self).state()
+    }
+}

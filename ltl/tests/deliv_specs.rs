@@ -1,9 +1,9 @@
-//! The delivery specs in `specs/` against the harness's built-in invariant (`Sut::check`), on
+//! The delivery specs in `specs/` against the harness's built-in invariant (`System::check`), on
 //! failure-free runs, the paper's counterexample runs and many seeded random fault sets.
 
 use std::path::PathBuf;
 
-use faultline_harness::{Fault, RunConfig, Sut, sut};
+use faultline_harness::{Fault, RunConfig, System};
 use faultline_ltl::{Evaluation, Proof, Spec, TraceModel, Viol, check_proof, parse_spec};
 
 const SUTS: [&str; 5] = [
@@ -38,11 +38,11 @@ fn crash(node: &str, at: u64) -> Fault {
 }
 
 /// Runs `faults` and returns (built-in verdict, spec verdict), checking the spec's proof.
-fn both_verdicts(sut: &Sut, spec: &Spec, faults: Vec<Fault>) -> (bool, bool, Option<usize>) {
-    let config = RunConfig::new(7, sut.default_spec.eot).with_faults(faults.clone());
+fn both_verdicts(sut: &System, spec: &Spec, faults: Vec<Fault>) -> (bool, bool, Option<usize>) {
+    let config = RunConfig::new(7, sut.default_spec().eot).with_faults(faults.clone());
     let trace = sut
         .run(&config)
-        .unwrap_or_else(|err| panic!("{} {faults:?}: {err}", sut.name));
+        .unwrap_or_else(|err| panic!("{} {faults:?}: {err}", sut.name()));
     let builtin = sut.check(&trace).holds;
     let model = TraceModel::new(&trace).expect("states fold");
     let property = &spec.properties[0];
@@ -51,7 +51,7 @@ fn both_verdicts(sut: &Sut, spec: &Spec, faults: Vec<Fault>) -> (bool, bool, Opt
     check_proof(&proof, &property.formula, 0, &model, &|r| {
         evaluation.expand(r)
     })
-    .unwrap_or_else(|err| panic!("{} {faults:?}: {err}", sut.name));
+    .unwrap_or_else(|err| panic!("{} {faults:?}: {err}", sut.name()));
     let failing_event = match &proof {
         Proof::Fails(Viol::Always { failing, .. }) => Some(*failing),
         _ => None,
@@ -62,7 +62,7 @@ fn both_verdicts(sut: &Sut, spec: &Spec, faults: Vec<Fault>) -> (bool, bool, Opt
 #[test]
 fn specs_hold_on_failure_free_runs() {
     for name in SUTS {
-        let sut = sut(name).expect("registered SUT");
+        let sut = faultline_suts::get(name).expect("registered SUT");
         let spec = spec_for(name);
         let (builtin, spec_holds, _) = both_verdicts(sut, &spec, Vec::new());
         assert!(
@@ -75,13 +75,13 @@ fn specs_hold_on_failure_free_runs() {
 
 #[test]
 fn simple_deliv_counterexample_fails_with_a_proof_naming_the_last_event() {
-    let sut = sut("simple-deliv").expect("registered");
+    let sut = faultline_suts::get("simple-deliv").expect("registered");
     let spec = spec_for("simple-deliv");
     let (builtin, spec_holds, failing) = both_verdicts(sut, &spec, vec![omission("a", "b", 1)]);
     assert!(!builtin);
     assert!(!spec_holds);
     let trace = sut
-        .run(&RunConfig::new(7, sut.default_spec.eot).with_faults(vec![omission("a", "b", 1)]))
+        .run(&RunConfig::new(7, sut.default_spec().eot).with_faults(vec![omission("a", "b", 1)]))
         .expect("runs");
     assert_eq!(
         failing,
@@ -102,7 +102,7 @@ fn paper_counterexamples_agree() {
         ),
     ];
     for (name, faults) in cases {
-        let sut = sut(name).expect("registered");
+        let sut = faultline_suts::get(name).expect("registered");
         let (builtin, spec_holds, _) = both_verdicts(sut, &spec_for(name), faults.clone());
         assert_eq!(builtin, spec_holds, "{name} {faults:?}");
     }
@@ -122,9 +122,9 @@ fn specs_agree_with_the_builtin_invariant_on_random_fault_sets() {
     let nodes = ["a", "b", "c"];
     let mut state = 2024;
     for name in SUTS {
-        let sut = sut(name).expect("registered");
+        let sut = faultline_suts::get(name).expect("registered");
         let spec = spec_for(name);
-        let eot = sut.default_spec.eot;
+        let eot = sut.default_spec().eot;
         let (mut good, mut bad) = (0, 0);
         for _ in 0..60 {
             let count = next(&mut state) % 4;
@@ -163,9 +163,9 @@ fn specs_agree_with_the_builtin_invariant_on_random_fault_sets() {
 #[test]
 fn goal_events_are_where_each_node_logged_the_payload() {
     for name in SUTS {
-        let sut = sut(name).expect("registered");
+        let sut = faultline_suts::get(name).expect("registered");
         let trace = sut
-            .run(&RunConfig::new(7, sut.default_spec.eot))
+            .run(&RunConfig::new(7, sut.default_spec().eot))
             .expect("runs");
         let model = TraceModel::new(&trace).expect("states fold");
         let property = &spec_for(name).properties[0];

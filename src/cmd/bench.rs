@@ -7,7 +7,9 @@ use faultline_ldfi::{ExploreConfig, Strategy, Verdict};
 use faultline_trace::FailureSpec;
 use serde_json::json;
 
-use super::explore::{InvariantOracle, lookup_sut, search};
+use faultline::search::InvariantOracle;
+
+use super::explore::{lookup_sut, search};
 
 /// Subcommands of `faultline bench`.
 #[derive(clap::Subcommand, Debug)]

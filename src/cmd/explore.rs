@@ -7,15 +7,15 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
-use faultline_harness::{RunConfig, Sut};
+use faultline_harness::System;
 use faultline_ldfi::{
-    BoundHit, ExploreConfig, ExploreReport, Judgement, Observer, Oracle, Outcome, RunRecord,
-    Strategy, Verdict,
+    BoundHit, ExploreConfig, ExploreReport, Observer, Oracle, Outcome, RunRecord, Strategy, Verdict,
 };
-use faultline_trace::{FailureSpec, Fault, Trace, faults_to_json};
+use faultline_trace::{FailureSpec, Fault, faults_to_json};
 use serde_json::json;
 
-use crate::spec_oracle::SpecOracle;
+use faultline::search::InvariantOracle;
+use faultline::spec_oracle::SpecOracle;
 
 /// Arguments of `faultline explore`.
 ///
@@ -101,7 +101,7 @@ pub enum StrategyArg {
 /// Runs `faultline explore`.
 pub fn run(args: ExploreArgs) -> anyhow::Result<ExitCode> {
     let sut = lookup_sut(&args.sut)?;
-    let defaults = sut.default_spec;
+    let defaults = sut.default_spec();
     let spec = FailureSpec {
         eot: args.eot.unwrap_or(defaults.eot),
         eff: args.eff.unwrap_or(defaults.eff),
@@ -169,12 +169,12 @@ fn exit_code(report: &ExploreReport) -> ExitCode {
 
 /// A node crashes at most once (fail-stop), so more crashes than nodes only hide a typo; the
 /// node count is known once the SUT is.
-pub(crate) fn check_crashes(sut: &Sut, crashes: u32) -> anyhow::Result<()> {
-    let nodes = sut.nodes.len();
+pub(crate) fn check_crashes(sut: &System, crashes: u32) -> anyhow::Result<()> {
+    let nodes = sut.nodes().len();
     if usize::try_from(crashes).map_or(true, |crashes| crashes > nodes) {
         anyhow::bail!(
             "--crashes {crashes}: {} has {nodes} nodes, and a node crashes at most once",
-            sut.name
+            sut.name()
         );
     }
     Ok(())
@@ -278,10 +278,10 @@ fn exhaustive_complete(report: &ExploreReport) -> bool {
             .is_some_and(|run| run.outcome != Outcome::Bad)
 }
 
-pub(crate) fn lookup_sut(name: &str) -> anyhow::Result<&'static Sut> {
-    faultline_harness::sut(name).with_context(|| {
-        let known: Vec<&str> = faultline_harness::suts().iter().map(|s| s.name).collect();
-        format!("--sut {name:?}: unknown SUT (known: {})", known.join(", "))
+pub(crate) fn lookup_sut(name: &str) -> anyhow::Result<&'static System> {
+    faultline_suts::get(name).with_context(|| {
+        let known: Vec<&str> = faultline_suts::all().iter().map(System::name).collect();
+        format!("unknown SUT `{name}`; known SUTs: {}", known.join(", "))
     })
 }
 
@@ -348,22 +348,13 @@ impl Observer for Progress {
 
 /// Runs one search of `sut` with the harness as runner and `oracle` as judge.
 pub(crate) fn search<O: Oracle>(
-    sut: &'static Sut,
+    sut: &'static System,
     seed: u64,
     config: &ExploreConfig,
     oracle: &O,
     show_progress: bool,
 ) -> anyhow::Result<(ExploreReport, Timing)> {
-    let spec = config.spec;
-    let runner = move |faults: &[Fault]| -> Result<Trace, String> {
-        let run = RunConfig {
-            seed,
-            eot: spec.eot,
-            faults: faults.to_vec(),
-            failure_spec: Some(spec),
-        };
-        sut.run(&run).map_err(|err| err.to_string())
-    };
+    let runner = faultline::search::runner(sut, seed, config.spec);
     let bar = if show_progress {
         let bar = indicatif::ProgressBar::new_spinner();
         bar.set_style(
@@ -393,33 +384,10 @@ pub(crate) fn search<O: Oracle>(
     ))
 }
 
-/// The SUT's built-in invariant as an LDFI oracle.
-pub(crate) struct InvariantOracle(pub &'static Sut);
-
-impl Oracle for InvariantOracle {
-    type Error = std::convert::Infallible;
-
-    fn judge(&self, trace: &Trace) -> Result<Judgement, Self::Error> {
-        Ok(judge(self.0, trace))
-    }
-}
-
-/// The SUT's invariant's verdict on `trace`, as LDFI reads it.
-pub(crate) fn judge(sut: &Sut, trace: &Trace) -> Judgement {
-    let report = sut.check(trace);
-    let outcome = match (report.holds, report.vacuous) {
-        (false, _) => Outcome::Bad,
-        (true, true) => Outcome::Vacuous,
-        (true, false) => Outcome::Good,
-    };
-    let _ = trace;
-    Judgement::new(outcome, report.goal)
-}
-
 /// The one-line reproducer of a fault set.
 /// What a search ran: the SUT, the seed of its runs and the oracle's spec file, if any.
 struct Target<'a> {
-    sut: &'a Sut,
+    sut: &'a System,
     seed: u64,
     spec_file: Option<String>,
     show_runs: bool,
@@ -435,7 +403,7 @@ fn target_reproducer(target: &Target, spec: &FailureSpec, faults: &[Fault]) -> S
     }
 }
 
-pub(crate) fn reproducer(sut: &Sut, seed: u64, spec: &FailureSpec, faults: &[Fault]) -> String {
+pub(crate) fn reproducer(sut: &System, seed: u64, spec: &FailureSpec, faults: &[Fault]) -> String {
     let seed = if seed == 0 {
         String::new()
     } else {
@@ -443,7 +411,7 @@ pub(crate) fn reproducer(sut: &Sut, seed: u64, spec: &FailureSpec, faults: &[Fau
     };
     format!(
         "faultline run --sut {}{seed} --eot {} --faults '{}'",
-        sut.name,
+        sut.name(),
         spec.eot,
         faults_to_json(faults)
     )
@@ -453,7 +421,7 @@ fn report_json(target: &Target, report: &ExploreReport, timing: &Timing) -> serd
     let (sut, seed) = (target.sut, target.seed);
     let first = report.counterexamples.first();
     json!({
-        "sut": sut.name,
+        "sut": sut.name(),
         "seed": seed,
         "spec": report.spec,
         "verdict": report.verdict.as_str(),
@@ -490,7 +458,11 @@ fn report_text(target: &Target, report: &ExploreReport, timing: &Timing) -> Stri
     };
     let mut out = format!(
         "explore {} — EOT {}, EFF {}, crashes ≤ {}, clogs ≤ {}; oracle: {oracle}\n",
-        sut.name, spec.eot, spec.eff, spec.max_crashes, spec.max_clogs
+        sut.name(),
+        spec.eot,
+        spec.eff,
+        spec.max_crashes,
+        spec.max_clogs
     );
     let verdict = match report.verdict {
         Verdict::Counterexample => format!("COUNTEREXAMPLE: {oracle} is violated"),

@@ -5,8 +5,8 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use faultline_harness::{
-    Fault, InvariantReport, Ratio, RunConfig, Sut, node_rng, parse_fault_set, random_fault_set,
-    sut, suts, swizzle_clog_until,
+    Fault, InvariantReport, Ratio, RunConfig, System, node_rng, parse_fault_set, random_fault_set,
+    swizzle_clog_until,
 };
 use faultline_trace::{EventKind, RunVerdict, Trace, faults_to_json};
 
@@ -65,12 +65,12 @@ pub struct RunArgs {
 
 /// Runs `faultline run`: exit 0 if the invariant holds, 1 if it is violated.
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
-    let sut = find_sut(&args.sut)?;
+    let sut = super::explore::lookup_sut(&args.sut)?;
     let mut faults = match &args.faults {
         Some(text) => read_faults(text)?,
         None => Vec::new(),
     };
-    let mut spec = sut.default_spec;
+    let mut spec = sut.default_spec();
     if let Some(eot) = args.eot {
         if eot == 0 {
             anyhow::bail!("--eot 0: end of time must be at least 1 (a run has at least one round)");
@@ -101,17 +101,11 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     if let Some(percent) = args.random_faults {
         let mut rng = node_rng(args.seed, u64::MAX);
         let rate = Ratio::new(percent, 100);
-        faults.extend(random_fault_set(&spec, &sut.node_ids(), rate, &mut rng));
+        faults.extend(random_fault_set(&spec, sut.nodes(), rate, &mut rng));
     }
     if args.swizzle_clog {
         let mut rng = node_rng(args.seed, u64::MAX - 1);
-        faults.extend(swizzle_clog_until(
-            &sut.node_ids(),
-            1,
-            2,
-            spec.eot,
-            &mut rng,
-        ));
+        faults.extend(swizzle_clog_until(sut.nodes(), 1, 2, spec.eot, &mut rng));
     }
     let config = RunConfig {
         seed: args.seed,
@@ -154,13 +148,6 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         ExitCode::SUCCESS
     } else {
         super::bug_found()
-    })
-}
-
-fn find_sut(name: &str) -> anyhow::Result<&'static Sut> {
-    sut(name).with_context(|| {
-        let known: Vec<&str> = suts().iter().map(|sut| sut.name).collect();
-        format!("unknown SUT `{name}`; known SUTs: {}", known.join(", "))
     })
 }
 
@@ -262,7 +249,7 @@ impl Counts {
 
 /// What one run produced, for the summary.
 struct Outcome<'a> {
-    sut: &'a Sut,
+    sut: &'a System,
     config: &'a RunConfig,
     counts: &'a Counts,
     report: &'a InvariantReport,
@@ -308,10 +295,12 @@ impl SpecCheck {
     }
 }
 
-fn reproducer(sut: &Sut, config: &RunConfig, spec: Option<&SpecCheck>) -> String {
+fn reproducer(sut: &System, config: &RunConfig, spec: Option<&SpecCheck>) -> String {
     let mut line = format!(
         "faultline run --sut {} --seed {} --eot {}",
-        sut.name, config.seed, config.eot
+        sut.name(),
+        config.seed,
+        config.eot
     );
     if let Some(spec) = spec {
         line.push_str(&format!(" --spec {}", spec.file));
@@ -338,7 +327,9 @@ fn print_summary(run: &Outcome, output: Option<&Path>) -> std::io::Result<()> {
     };
     let mut out = format!(
         "sut {}, seed {}, eot {}, faults: {faults}\n",
-        sut.name, config.seed, config.eot
+        sut.name(),
+        config.seed,
+        config.eot
     );
     out.push_str(&format!(
         "messages: {} sent, {} delivered, {} dropped, {} in flight at the end; crashes: {}; events: {}\n",
@@ -384,8 +375,8 @@ fn print_json(run: &Outcome, output: Option<&Path>) -> std::io::Result<()> {
     } = run;
     let verdict = spec.map_or(report.verdict(), |spec| spec.verdict);
     let summary = json!({
-        "sut": sut.name,
-        "time_model": sut.time_model,
+        "sut": sut.name(),
+        "time_model": sut.time_model(),
         "seed": config.seed,
         "eot": config.eot,
         "failure_spec": config.failure_spec,

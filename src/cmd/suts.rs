@@ -2,7 +2,8 @@
 
 use std::process::ExitCode;
 
-use faultline_harness::{Sut, suts};
+use faultline_harness::System;
+use faultline_suts::all as suts;
 use serde_json::json;
 
 /// Arguments of `faultline suts`.
@@ -20,40 +21,40 @@ pub fn run(args: SutsArgs) -> anyhow::Result<ExitCode> {
         super::write_json("suts", json!({ "suts": list }), true)?;
         return Ok(ExitCode::SUCCESS);
     }
-    let width = suts().iter().map(|sut| sut.name.len()).max().unwrap_or(4);
+    let width = suts().iter().map(|sut| sut.name().len()).max().unwrap_or(4);
     let mut out = format!(
         "{:<width$}  {:<6}  {:>3}  {:>3}  {:>7}  DESCRIPTION\n",
         "NAME", "MODEL", "EOT", "EFF", "CRASHES"
     );
     for sut in suts() {
-        let spec = sut.default_spec;
+        let spec = sut.default_spec();
         out.push_str(&format!(
             "{:<width$}  {:<6}  {:>3}  {:>3}  {:>7}  {}\n",
-            sut.name,
+            sut.name(),
             time_model_name(sut),
             spec.eot,
             spec.eff,
             spec.max_crashes,
-            sut.description
+            sut.description()
         ));
     }
     super::write_stdout(&out)?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn time_model_name(sut: &Sut) -> &'static str {
-    match sut.time_model {
+fn time_model_name(sut: &System) -> &'static str {
+    match sut.time_model() {
         faultline_harness::TimeModel::Rounds => "rounds",
         faultline_harness::TimeModel::Async => "async",
     }
 }
 
-fn sut_json(sut: &Sut) -> serde_json::Value {
+fn sut_json(sut: &System) -> serde_json::Value {
     json!({
-        "name": sut.name,
-        "description": sut.description,
-        "time_model": sut.time_model,
-        "nodes": sut.nodes,
-        "default_spec": sut.default_spec,
+        "name": sut.name(),
+        "description": sut.description(),
+        "time_model": sut.time_model(),
+        "nodes": sut.nodes(),
+        "default_spec": sut.default_spec(),
     })
 }

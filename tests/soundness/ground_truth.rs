@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use faultline::spec_oracle::{SpecOracle, judgement};
-use faultline_harness::Sut;
+use faultline_harness::System;
 use faultline_ldfi::{Outcome, Verdict, exhaustive_sets, minimal_sets};
 use faultline_trace::{FailureSpec, Fault, faults_to_json};
 use rayon::prelude::*;
@@ -74,7 +74,7 @@ pub struct SpecTruth {
 
 /// A SUT's cache of judged runs.
 pub struct GroundTruth<'a> {
-    sut: &'static Sut,
+    sut: &'static System,
     oracle: Option<&'a SpecOracle>,
     /// (EOT, canonical set) → (invariant outcome, spec outcome).
     cache: HashMap<(u64, Vec<Fault>), Outcomes>,
@@ -89,7 +89,7 @@ fn outcome(judgement: &faultline_ldfi::Judgement) -> Outcome {
 }
 
 impl<'a> GroundTruth<'a> {
-    pub fn new(sut: &'static Sut, oracle: Option<&'a SpecOracle>) -> Self {
+    pub fn new(sut: &'static System, oracle: Option<&'a SpecOracle>) -> Self {
         GroundTruth {
             sut,
             oracle,
@@ -104,7 +104,7 @@ impl<'a> GroundTruth<'a> {
 
     /// Runs every admissible set of `spec` not run yet (in parallel) and judges the space.
     pub fn truth(&mut self, spec: FailureSpec) -> SpecTruth {
-        let nodes = self.sut.node_ids();
+        let nodes = self.sut.nodes().to_vec();
         let sets: Vec<Vec<Fault>> = exhaustive_sets(spec, &nodes).collect();
         let missing: Vec<&Vec<Fault>> = sets
             .iter()

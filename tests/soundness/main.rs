@@ -21,7 +21,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use faultline::spec_oracle::SpecOracle;
-use faultline_harness::{RunConfig, Sut};
+use faultline_harness::{RunConfig, System};
 use faultline_ldfi::{
     ExploreConfig, ExploreReport, GoalGuess, Judgement, Outcome, Silent, Verdict, canonical,
     check_foreign_trace, exact_count_spec, explore, foreign_judgement,
@@ -69,7 +69,7 @@ fn specs(nodes: u64) -> Vec<(FailureSpec, u64)> {
 }
 
 /// The built-in invariant, as `explore` reads it.
-fn invariant_judgement(sut: &Sut, trace: &Trace) -> Judgement {
+fn invariant_judgement(sut: &System, trace: &Trace) -> Judgement {
     let report = sut.check(trace);
     let outcome = match (report.holds, report.vacuous) {
         (false, _) => Outcome::Bad,
@@ -79,7 +79,7 @@ fn invariant_judgement(sut: &Sut, trace: &Trace) -> Judgement {
     Judgement::new(outcome, report.goal)
 }
 
-fn run(sut: &Sut, spec: FailureSpec, faults: &[Fault]) -> Result<Trace, String> {
+fn run(sut: &System, spec: FailureSpec, faults: &[Fault]) -> Result<Trace, String> {
     let config = RunConfig {
         faults: faults.to_vec(),
         failure_spec: Some(spec),
@@ -105,7 +105,7 @@ enum Door {
 }
 
 fn search(
-    sut: &'static Sut,
+    sut: &'static System,
     spec: FailureSpec,
     door: Door,
     oracle: Option<&SpecOracle>,
@@ -143,12 +143,12 @@ fn search(
             &mut Silent,
         ),
     };
-    result.unwrap_or_else(|err| panic!("{} {spec:?} {door:?}: {err}", sut.name))
+    result.unwrap_or_else(|err| panic!("{} {spec:?} {door:?}: {err}", sut.name()))
 }
 
 /// One disagreement, for the failure message.
 fn check(
-    sut: &Sut,
+    sut: &System,
     spec: &FailureSpec,
     door: Door,
     truth: &Truth,
@@ -157,7 +157,11 @@ fn check(
     let expected = truth.verdict();
     let at = format!(
         "{} EOT {} EFF {} crashes {} clogs {} via {door:?}",
-        sut.name, spec.eot, spec.eff, spec.max_crashes, spec.max_clogs
+        sut.name(),
+        spec.eot,
+        spec.eff,
+        spec.max_crashes,
+        spec.max_clogs
     );
     if report.verdict == Verdict::Inconclusive && expected == Verdict::Certified {
         // Sound, only less than complete: reported, not a failure.
@@ -228,14 +232,14 @@ fn ldfi_agrees_with_exhaustive_enumeration() {
     // (door) → (cases, LDFI runs, exhaustive runs, inconclusive where exhaustive certifies)
     let mut totals: BTreeMap<Door, (u64, u64, u64, u64)> = BTreeMap::new();
     let mut pairs = 0u64;
-    for sut in faultline_harness::suts() {
+    for sut in faultline_suts::all() {
         if only
             .as_ref()
-            .is_some_and(|only| !only.iter().any(|n| n == sut.name))
+            .is_some_and(|only| !only.iter().any(|n| n == sut.name()))
         {
             continue;
         }
-        let spec_file = specs_dir.join(format!("{}.ltl", sut.name));
+        let spec_file = specs_dir.join(format!("{}.ltl", sut.name()));
         let oracle = spec_file
             .exists()
             .then(|| SpecOracle::load(&spec_file).expect("the shipped spec parses"));
@@ -249,7 +253,7 @@ fn ldfi_agrees_with_exhaustive_enumeration() {
             doors.push(Door::Spec);
         }
         let started = std::time::Instant::now();
-        let cases: Vec<(FailureSpec, u64, SpecTruth)> = specs(sut.nodes.len() as u64)
+        let cases: Vec<(FailureSpec, u64, SpecTruth)> = specs(sut.nodes().len() as u64)
             .into_iter()
             .map(|(spec, size)| (spec, size, truths.truth(spec)))
             .collect();
@@ -288,7 +292,7 @@ fn ldfi_agrees_with_exhaustive_enumeration() {
         eprintln!(
             "{:<18} {:>3} specs: LDFI runs {:>8}, exhaustive runs {:>10} ({} distinct); \
              exhaustive {:.1} s, LDFI {:.1} s",
-            sut.name,
+            sut.name(),
             cases.len(),
             sut_runs.0,
             sut_runs.1,

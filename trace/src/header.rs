@@ -45,6 +45,25 @@ pub struct FailureSpec {
     pub max_clogs: u32,
 }
 
+impl FailureSpec {
+    /// ⟨EOT, EFF, Crashes⟩ with no clog windows (Molly's failure spec).
+    pub const fn new(eot: u64, eff: u64, max_crashes: u32) -> Self {
+        FailureSpec {
+            eot,
+            eff,
+            max_crashes,
+            max_clogs: 0,
+        }
+    }
+
+    /// The same spec with at most `max_clogs` clog windows.
+    #[must_use]
+    pub const fn with_clogs(mut self, max_clogs: u32) -> Self {
+        self.max_clogs = max_clogs;
+        self
+    }
+}
+
 /// What the run's oracle said, when the writer knows it (LDFI's `suggest` reads it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -137,6 +156,17 @@ impl Goal {
         Goal {
             all_of,
             any_of: Vec::new(),
+            scope,
+            exempt_if_crashed: None,
+        }
+    }
+
+    /// A goal needing at least one event of each group of `any_of` ("some replica that never
+    /// crashed holds it").
+    pub fn any_of(any_of: Vec<Vec<u64>>, scope: GoalScope) -> Self {
+        Goal {
+            all_of: Vec::new(),
+            any_of,
             scope,
             exempt_if_crashed: None,
         }

@@ -40,10 +40,19 @@ type MakeReactor<R> = Box<dyn Fn(&NodeId) -> R + Send + Sync>;
 /// A SUT ready to simulate: its nodes, how to build each node's reactor, and the time model.
 ///
 /// ```
-/// # use faultline_harness::{Simulator, RunConfig};
-/// # use faultline_harness::suts::SimpleDeliv;
+/// # use faultline_harness::{Cx, Effect, Reactor, RunConfig, Simulator};
+/// # use serde_json::{Value, json};
+/// /// Every node greets every other node once.
+/// struct Greeter;
+/// impl Reactor for Greeter {
+///     type Msg = String;
+///     fn init(&mut self, cx: &mut Cx<'_>, _: Option<&Value>) -> Vec<Effect<String>> {
+///         ["a", "b", "c"].iter().filter(|n| **n != cx.me).map(|n| Effect::send(*n, "hi".into())).collect()
+///     }
+///     fn state(&self) -> Value { json!({}) }
+/// }
 /// let nodes = vec!["a".to_string(), "b".to_string(), "c".to_string()];
-/// let sim = Simulator::rounds("simple-deliv", nodes, |me| SimpleDeliv::new(me));
+/// let sim = Simulator::rounds("greet", nodes, |_| Greeter);
 /// let trace = sim.run(&RunConfig::new(1, 4))?;
 /// assert_eq!(trace.header.nodes.len(), 3);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -116,7 +125,7 @@ impl<R: Reactor> Simulator<R> {
     /// A fault set that names an unknown node or lies outside the run (times `1..=eot`, windows
     /// `[from, to)` with `1 <= from < to <= eot`) is an error. A panic in the SUT's code is not:
     /// the trace ends with it (a `crash` event with a `reason` and no `fault`, see
-    /// [`crate::handler_panic`]), and [`crate::Sut::check`] calls the run bad.
+    /// [`crate::handler_panic`]), and [`crate::System::check`] calls the run bad.
     pub fn run(&self, config: &RunConfig) -> Result<Trace, HarnessError> {
         let mut events = Vec::with_capacity(1024);
         let header = self.run_into(config, &mut events)?;

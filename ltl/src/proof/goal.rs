@@ -344,7 +344,7 @@ mod tests {
     /// Real traces, where quantifiers and `crashed` disjuncts give crash exemptions.
     #[test]
     fn goal_matches_the_expanded_proof_walk_on_delivery_runs() {
-        use faultline_harness::{Fault, RunConfig, sut};
+        use faultline_harness::{Fault, RunConfig};
         let formulas = [
             "G (last -> (\"pre\": exists n. n != a && !O crashed(n) && \"hello\" in @n'.log) \
              -> (\"post\": forall m. O crashed(m) || \"hello\" in @m'.log))",
@@ -383,9 +383,9 @@ mod tests {
             "ack-deliv",
             "classic-deliv",
         ] {
-            let sut = sut(name).expect("registered");
+            let sut = faultline_suts::get(name).expect("registered");
             for faults in &faults {
-                let config = RunConfig::new(7, sut.default_spec.eot).with_faults(faults.clone());
+                let config = RunConfig::new(7, sut.default_spec().eot).with_faults(faults.clone());
                 let trace = sut.run(&config).expect("runs");
                 let model = TraceModel::new(&trace).expect("folds");
                 for text in formulas {

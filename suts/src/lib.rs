@@ -1,0 +1,181 @@
+//! faultline's built-in systems under test, written on the harness's public API only
+//! ([`faultline_harness::System`], [`faultline_harness::Reactor`],
+//! [`faultline_harness::end_state`]): every one of them is also an example of how to write
+//! your own. The LDFI paper's delivery family (Molly's `examples_ft/delivery`, in `rounds`),
+//! an `async` variant, and crash-sensitive protocols (primary-backup, quorum write, relay
+//! chains, two-phase commit).
+//!
+//! ```
+//! let simple = faultline_suts::get("simple-deliv").expect("built in");
+//! let good = simple.run(&simple.default_config(0))?;
+//! assert!(simple.check(&good).holds);
+//! // The paper's counterexample: lose a → b in round 1.
+//! let bad = simple.replay(0, r#"[{"kind":"omission","src":"a","dst":"b","at":1}]"#)?;
+//! assert_eq!(simple.check(&bad).explanation, "c has \"hello\" but b does not");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod ack;
+mod async_ack;
+mod classic;
+mod deliv_assert;
+mod delivery;
+mod redun;
+mod retry;
+mod simple;
+
+mod primary_backup;
+mod quorum_write;
+mod relay_chain;
+mod text;
+mod two_pc;
+
+pub use ack::{AckDeliv, AckMsg};
+pub use async_ack::{AsyncAckDeliv, RETRY_NS};
+pub use classic::{BcastMsg, ClassicDeliv};
+pub use deliv_assert::check_delivery;
+pub use delivery::{BROADCASTER, LogMsg, NODES, PAYLOAD, neighbours, node_ids};
+pub use redun::RedunDeliv;
+pub use retry::RetryDeliv;
+pub use simple::SimpleDeliv;
+
+pub use primary_backup::{
+    PB_CLIENT, PB_NODES, PB_SERVERS, PB_VALUE, PbMsg, PrimaryBackup, check_primary_backup,
+};
+pub use quorum_write::{
+    QW_CLIENT, QW_NODES, QW_QUORUM, QW_REPLICAS, QW_VALUE, QuorumWrite, QwMsg, check_quorum_write,
+};
+pub use relay_chain::{
+    RELAY_NODES, RELAY_PAYLOAD, RelayChain, RelayChainAck, RelayMsg, check_relay,
+};
+pub use two_pc::{
+    TPC_AGENTS, TPC_COORDINATOR, TPC_NODES, TPC_TIMEOUT_ROUND, TPC_TX, TpcMsg, TwoPc, check_two_pc,
+};
+
+use std::sync::OnceLock;
+
+use faultline_harness::{FailureSpec, NetworkConfig, System};
+
+const fn spec(eot: u64, eff: u64, max_crashes: u32) -> FailureSpec {
+    FailureSpec::new(eot, eff, max_crashes)
+}
+
+/// A system built from a correct description: a failure here is a bug in this crate.
+fn built<M>(builder: faultline_harness::SystemBuilder<M>) -> System
+where
+    M: serde::Serialize + serde::de::DeserializeOwned + Clone + 'static,
+{
+    builder
+        .build()
+        .unwrap_or_else(|err| panic!("a built-in system is well formed: {err}"))
+}
+
+fn delivery<M, R>(
+    name: &str,
+    description: &str,
+    default_spec: FailureSpec,
+    make: fn(&faultline_harness::NodeId) -> R,
+) -> System
+where
+    M: serde::Serialize + serde::de::DeserializeOwned + Clone + 'static,
+    R: faultline_harness::Reactor<Msg = M> + 'static,
+{
+    built(
+        System::new(name)
+            .description(description)
+            .nodes(NODES.iter().copied(), make)
+            .failure_spec(default_spec)
+            .invariant(check_delivery),
+    )
+}
+
+fn registry() -> Vec<System> {
+    vec![
+        delivery(
+            "simple-deliv",
+            "a logs \"hello\" and sends it once to b and c; no retry, no relay (Molly simplog.ded)",
+            spec(4, 2, 0),
+            SimpleDeliv::new,
+        ),
+        delivery(
+            "retry-deliv",
+            "a re-sends \"hello\" to b and c every round; receivers never relay (Molly rdlog.ded)",
+            spec(4, 2, 1),
+            RetryDeliv::new,
+        ),
+        delivery(
+            "redun-deliv",
+            "every node holding \"hello\" sends it to every neighbour every round (Molly replog.ded)",
+            spec(11, 10, 1),
+            RedunDeliv::new,
+        ),
+        delivery(
+            "ack-deliv",
+            "nodes holding \"hello\" re-send it each round to neighbours that have not acked it (Molly ack_rb.ded)",
+            spec(8, 7, 1),
+            AckDeliv::new,
+        ),
+        delivery(
+            "classic-deliv",
+            "Birman-style: forward \"hello\" to all neighbours on each receipt, log it the next round (Molly classic_rb.ded)",
+            spec(5, 3, 0),
+            ClassicDeliv::new,
+        ),
+        built(
+            System::new("async-ack-deliv")
+                .description(
+                    "async: a re-sends \"hello\" every 2 ms until b and c ack it; receivers never relay",
+                )
+                .nodes(NODES.iter().copied(), AsyncAckDeliv::new)
+                .asynchronous(NetworkConfig::default())
+                .failure_spec(spec(60, 30, 1))
+                .invariant(check_delivery),
+        ),
+        built(
+            System::new("primary-backup")
+                .description("C writes to primary a, which acks before backup b has the write; readers fail over to the first live server")
+                .nodes(PB_NODES.iter().copied(), PrimaryBackup::new)
+                .failure_spec(spec(5, 3, 1))
+                .invariant(check_primary_backup),
+        ),
+        built(
+            System::new("quorum-write")
+                .description("C writes to replicas a, b, c and succeeds on 2 acks; an acked write must survive on a live replica")
+                .nodes(QW_NODES.iter().copied(), QuorumWrite::new)
+                .failure_spec(spec(3, 2, 2))
+                .invariant(check_quorum_write),
+        ),
+        built(
+            System::new("relay-chain")
+                .description("a relays \"m\" to c through b; every node forwards once, no retries")
+                .nodes(RELAY_NODES.iter().copied(), RelayChain::new)
+                .failure_spec(spec(4, 3, 0))
+                .invariant(check_relay),
+        ),
+        built(
+            System::new("relay-chain-ack")
+                .description("a relays \"m\" to c through b; every hop re-sends each round until the next one acks")
+                .nodes(RELAY_NODES.iter().copied(), RelayChainAck::new)
+                .failure_spec(spec(5, 3, 0))
+                .invariant(check_relay),
+        ),
+        built(
+            System::new("2pc-3")
+                .description("two-phase commit, coordinator C and agents a, b; an undecided agent aborts on its own at round 5")
+                .nodes(TPC_NODES.iter().copied(), TwoPc::new)
+                .failure_spec(spec(6, 3, 1))
+                .invariant(check_two_pc),
+        ),
+    ]
+}
+
+/// Every built-in system, in a fixed order.
+pub fn all() -> &'static [System] {
+    static SYSTEMS: OnceLock<Vec<System>> = OnceLock::new();
+    SYSTEMS.get_or_init(registry)
+}
+
+/// The built-in system called `name`.
+pub fn get(name: &str) -> Option<&'static System> {
+    all().iter().find(|system| system.name() == name)
+}
