@@ -46,6 +46,9 @@ enum Command {
     /// Benchmarks that compare against the published numbers.
     #[command(subcommand)]
     Bench(cmd::bench::BenchCommand),
+    /// Look after a run store (`explore --db FILE`): migrate, list searches, show a run, gc.
+    #[command(subcommand)]
+    Db(cmd::db::DbCommand),
 }
 
 fn main() -> ExitCode {
@@ -79,6 +82,7 @@ fn main() -> ExitCode {
         Command::Check(args) => cmd::check::run(args),
         Command::Elle(args) => cmd::elle::run(args),
         Command::Bench(command) => cmd::bench::run(command),
+        Command::Db(command) => cmd::db::run(command),
     };
     match result {
         Ok(code) => code,

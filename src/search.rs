@@ -249,6 +249,25 @@ impl Oracle for InvariantOracle<'_> {
     }
 }
 
+/// The oracle of a search: the system's invariant or an LTL spec.
+pub enum SearchOracle<'a> {
+    /// The system's invariant.
+    Invariant(InvariantOracle<'a>),
+    /// An LTL spec; the proofs' witnesses are the goal.
+    Spec(Box<SpecOracle>),
+}
+
+impl Oracle for SearchOracle<'_> {
+    type Error = String;
+
+    fn judge(&self, trace: &Trace) -> Result<Judgement, String> {
+        match self {
+            SearchOracle::Invariant(oracle) => oracle.judge(trace).map_err(|err| match err {}),
+            SearchOracle::Spec(oracle) => oracle.judge(trace),
+        }
+    }
+}
+
 /// The runner of a search: `system` under `spec` with `seed`, one fault set per call.
 pub fn runner(
     system: &System,
@@ -289,10 +308,11 @@ pub fn explore_observed(
 ) -> Result<Report, Error> {
     let engine = config.engine_config(system)?;
     let run = runner(system, config.seed, engine.spec);
-    let inner = match config.spec_oracle()? {
-        Some(oracle) => faultline_ldfi::explore(&run, &oracle, &engine, observer)?,
-        None => faultline_ldfi::explore(&run, &InvariantOracle(system), &engine, observer)?,
+    let oracle = match config.spec_oracle()? {
+        Some(oracle) => SearchOracle::Spec(Box::new(oracle)),
+        None => SearchOracle::Invariant(InvariantOracle(system)),
     };
+    let inner = faultline_ldfi::explore(&run, &oracle, &engine, observer)?;
     Ok(Report {
         system: system.name().to_string(),
         seed: config.seed,

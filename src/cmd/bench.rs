@@ -132,7 +132,14 @@ pub fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
         };
         let config = ExploreConfig::new(spec);
         progress.set_message(format!("{name}: LDFI"));
-        let (report, timing) = search(sut, 0, &config, &InvariantOracle(sut), false)?;
+        let (report, timing) = search(
+            sut,
+            0,
+            &config,
+            &InvariantOracle(sut),
+            false,
+            super::explore::Extras::none(),
+        )?;
         progress.inc(1);
         progress.set_message(format!("{name}: random baseline"));
         let mut random_runs = 0u64;
@@ -141,7 +148,14 @@ pub fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
             let mut random = ExploreConfig::new(spec);
             random.strategy = Strategy::Random { seed };
             random.runs_max = random_runs_max;
-            let (result, _) = search(sut, 0, &random, &InvariantOracle(sut), false)?;
+            let (result, _) = search(
+                sut,
+                0,
+                &random,
+                &InvariantOracle(sut),
+                false,
+                super::explore::Extras::none(),
+            )?;
             random_runs += result.runs;
             random_found += u64::from(result.verdict == Verdict::Counterexample);
             progress.inc(1);

@@ -10,10 +10,15 @@ use std::process::ExitCode;
 
 pub mod bench;
 pub mod check;
+mod ci_output;
+pub mod db;
 pub mod elle;
 pub mod estimate;
+mod events;
 pub mod explore;
 pub mod lineage;
+mod record;
+mod regressions;
 pub mod run;
 pub mod suggest;
 pub mod suts;
@@ -30,10 +35,24 @@ pub fn inconclusive() -> ExitCode {
     ExitCode::from(3)
 }
 
-/// Exit code 4, reserved: nondeterminism detected (the same fault set gave a different trace).
-/// Nothing produces it yet; it is documented so that CI scripts can rely on it.
-#[allow(dead_code)]
-pub const EXIT_NONDETERMINISM: u8 = 4;
+/// Exit code 4: nondeterminism detected (the same run gave two different traces).
+pub fn nondeterminism() -> ExitCode {
+    ExitCode::from(4)
+}
+
+/// `text` from a file or store, safe to print to a terminal: control characters (escape
+/// sequences included) are shown as `\u{..}` escapes instead of being sent raw.
+pub fn sanitize(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
 
 /// Writes `text` to standard output and flushes it.
 ///

@@ -187,7 +187,7 @@ fn nondeterminism(paths: &[PathBuf], traces: &[Trace]) -> anyhow::Result<Option<
                     paths[index].display(),
                     faults_to_json(&trace.header.faults)
                 );
-                return Ok(Some(ExitCode::from(4)));
+                return Ok(Some(super::nondeterminism()));
             }
             Some(_) => {}
             None => {

@@ -1,0 +1,418 @@
+//! `faultline explore`: search a built-in SUT's fault space with LDFI (or at random).
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+
+use faultline_harness::System;
+use faultline_ldfi::{
+    ExploreConfig, ExploreReport, Observer, Oracle, Outcome, RunRecord, Strategy, Verdict,
+};
+use faultline_trace::{FailureSpec, Fault, faults_to_json};
+use serde_json::Value;
+
+use faultline::search::{InvariantOracle, SearchOracle};
+use faultline::spec_oracle::SpecOracle;
+use faultline_trace::Trace;
+
+use super::events::EventLog;
+use super::record::{Fanout, NotingOracle, Recording, RecordingObserver};
+
+mod interrupt;
+mod output;
+mod stored;
+
+use interrupt::{install_interrupt_handler, interrupted, note_interrupt};
+use output::{Target, report_json, report_text};
+
+/// Arguments of `faultline explore`.
+///
+/// Fault-space sizes are printed exactly; in `--json` they are decimal strings (they exceed
+/// 64 bits for large specs).
+///
+/// Exit codes: 0 certified (or, for `--strategy random`, no counterexample in the runs it made),
+/// 1 counterexample, 2 bad input, 3 inconclusive: a bound (`--runs-max`, the solver timeout) or
+/// Ctrl-C / SIGTERM stopped the search, and the partial report says why.
+#[derive(clap::Args, Debug)]
+pub struct ExploreArgs {
+    /// The SUT (see `faultline suts`).
+    #[arg(long)]
+    pub sut: String,
+    /// End of time (rounds); default: the SUT's failure spec.
+    #[arg(long)]
+    pub eot: Option<u64>,
+    /// End of finite failures: messages sent before it may be lost.
+    #[arg(long)]
+    pub eff: Option<u64>,
+    /// At most this many crashes (at most the SUT's number of nodes: a node crashes once).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(0..=CRASHES_MAX))]
+    pub crashes: Option<u32>,
+    /// At most this many clog windows (0..=1000).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(0..=CLOGS_MAX))]
+    pub clogs: Option<u32>,
+    /// Keep going after the first counterexample to find every minimal one.
+    #[arg(long)]
+    pub all: bool,
+    /// Threads running a batch of fault sets (0 = one per core; at most 256). Never changes
+    /// the results.
+    #[arg(long, default_value_t = 0,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(0..=JOBS_MAX))]
+    pub jobs: usize,
+    /// Fault sets proposed and run per round. Every run counts, so larger batches use more
+    /// runs in exchange for parallelism.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    pub batch: u64,
+    /// How fault sets are chosen.
+    #[arg(long, value_enum, default_value_t = StrategyArg::Ldfi)]
+    pub strategy: StrategyArg,
+    /// Seed of the runs (and of `--strategy random`).
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// At most this many runs, the failure-free run included.
+    #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub runs_max: u64,
+    /// Each solver check gives up after this many milliseconds.
+    #[arg(long, default_value_t = 60_000)]
+    pub solver_timeout_ms: u32,
+    /// Judge runs with this LTL spec (see `specs/`) instead of the SUT's built-in invariant;
+    /// the proofs' witnesses become the lineage goal.
+    #[arg(long, value_name = "FILE")]
+    pub spec: Option<std::path::PathBuf>,
+    /// Also list every run: its fault set and what the oracle said (in `--json`: `history`).
+    #[arg(long)]
+    pub show_runs: bool,
+    /// Print one JSON object (`"schema": "faultline-explore/v1"`) instead of the report.
+    #[arg(long)]
+    pub json: bool,
+    /// Record the search in this SQLite run store as it goes, and resume it from there: the
+    /// same search run again reads every run it finds stored instead of running it (a killed
+    /// search loses at most the runs in flight). See `faultline db`.
+    #[arg(long, value_name = "FILE")]
+    pub db: Option<PathBuf>,
+    /// Re-run this fraction (0 to 1) of runs, stored ones included, and compare the traces
+    /// byte for byte: a difference is nondeterminism (exit 4, both traces kept with --db).
+    /// Which runs are re-checked is decided by their ids, the same every time.
+    #[arg(long, value_name = "P", default_value_t = 0.0, value_parser = parse_fraction)]
+    pub recheck: f64,
+    /// The SUT's build id in run ids (default: a hash of this executable, so a rebuilt SUT
+    /// never reuses stored runs). Set it to your commit to share a store across machines.
+    #[arg(long, value_name = "ID")]
+    pub build_id: Option<String>,
+    /// A regression file (JSON Lines, commit it): its entries for this SUT are replayed first,
+    /// and the first that still fails ends the command (exit 1); new counterexamples are
+    /// appended to it.
+    #[arg(long, value_name = "FILE")]
+    pub regressions: Option<PathBuf>,
+    /// Write a JUnit XML report (one test case per search; a failure carries the reproducer).
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// GitHub Actions: `::error` annotations on standard output and a Markdown summary
+    /// appended to `$GITHUB_STEP_SUMMARY`.
+    #[arg(long)]
+    pub github: bool,
+    /// Write progress as NDJSON events (`"schema": "faultline-events/v1"`), one flushed line
+    /// per event.
+    #[arg(long, value_name = "FILE")]
+    pub events: Option<PathBuf>,
+}
+
+/// A fraction in [0, 1].
+fn parse_fraction(text: &str) -> Result<f64, String> {
+    let value: f64 = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number"))?;
+    if !(0.0..=1.0).contains(&value) {
+        return Err(format!("{text} is not between 0 and 1"));
+    }
+    Ok(value)
+}
+
+/// `--crashes` bound before the SUT is known (the SUT's node count is checked after lookup);
+/// it keeps the cardinality constraint far from Z3's `i32` limit.
+const CRASHES_MAX: i64 = 1_000;
+/// `--clogs` bound: windows are counted in a Z3 cardinality constraint (`i32`).
+const CLOGS_MAX: i64 = 1_000;
+/// `--jobs` bound: more threads than this only cost memory on any machine we know.
+const JOBS_MAX: u64 = 256;
+
+/// `--strategy`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StrategyArg {
+    /// Lineage-driven fault injection (Z3 proposals).
+    Ldfi,
+    /// Random fault sets from the same failure spec (the paper's baseline).
+    Random,
+    /// Every admissible fault set, in a fixed order: the ground truth for small specs. Reports
+    /// every minimal counterexample.
+    Exhaustive,
+}
+
+/// Runs `faultline explore`.
+pub fn run(args: ExploreArgs) -> anyhow::Result<ExitCode> {
+    let sut = lookup_sut(&args.sut)?;
+    let defaults = sut.default_spec();
+    let spec = FailureSpec {
+        eot: args.eot.unwrap_or(defaults.eot),
+        eff: args.eff.unwrap_or(defaults.eff),
+        max_crashes: args.crashes.unwrap_or(defaults.max_crashes),
+        max_clogs: args.clogs.unwrap_or(defaults.max_clogs),
+    };
+    check_spec(&spec)?;
+    check_crashes(sut, spec.max_crashes)?;
+    let mut config = ExploreConfig::new(spec);
+    config.find_all = args.all;
+    config.jobs = if args.jobs == 0 {
+        std::thread::available_parallelism().map_or(1, usize::from)
+    } else {
+        args.jobs
+    };
+    config.batch_size = usize::try_from(args.batch).unwrap_or(usize::MAX);
+    config.runs_max = args.runs_max;
+    config.solver_timeout_ms = args.solver_timeout_ms;
+    config.strategy = match args.strategy {
+        StrategyArg::Ldfi => Strategy::Ldfi,
+        StrategyArg::Random => Strategy::Random { seed: args.seed },
+        StrategyArg::Exhaustive => Strategy::Exhaustive,
+    };
+    install_interrupt_handler();
+    let show_progress = !args.json && std::io::stderr().is_terminal();
+    let target = Target {
+        sut,
+        seed: args.seed,
+        spec_file: args.spec.as_ref().map(|path| path.display().to_string()),
+        show_runs: args.show_runs,
+        strategy: args.strategy,
+    };
+    let oracle = match &args.spec {
+        Some(path) => SearchOracle::Spec(Box::new(SpecOracle::load(path)?)),
+        None => SearchOracle::Invariant(InvariantOracle(sut)),
+    };
+    let mut session = stored::Session::open(&args, sut, spec)?;
+    let replay = |spec: &FailureSpec, seed: u64, faults: &[Fault]| {
+        let target = Target {
+            seed,
+            ..target.clone()
+        };
+        output::target_reproducer(&target, spec, faults)
+    };
+    if let Some(code) = session.replay_regressions(&args, sut, &oracle, &replay)? {
+        return Ok(code);
+    }
+    let reproducer = |faults: &[Fault]| output::target_reproducer(&target, &spec, faults);
+    let extras = Extras {
+        recording: session.recording.as_ref(),
+        reproducer: &reproducer,
+        events: session.events.as_mut(),
+    };
+    let (mut report, timing) = search(sut, args.seed, &config, &oracle, show_progress, extras)?;
+    if interrupted() {
+        note_interrupt(&mut report);
+    }
+    let mut json = report_json(&target, &report, &timing);
+    let end = session.finish(
+        &args,
+        sut,
+        &report,
+        &json,
+        &reproducer,
+        timing.total.as_secs_f64(),
+    )?;
+    if args.json {
+        if let (Some(map), Value::Object(extra)) = (json.as_object_mut(), end.json) {
+            map.extend(extra);
+        }
+        super::write_json("explore", json, true)?;
+    } else {
+        let mut text = report_text(&target, &report, &timing);
+        for line in &end.lines {
+            text.push_str(line);
+            text.push('\n');
+        }
+        super::write_stdout(&text)?;
+    }
+    if !end.findings.is_empty() {
+        return Ok(super::nondeterminism());
+    }
+    Ok(exit_code(&report))
+}
+
+/// 1 for a counterexample, 3 when the search could not conclude, else 0.
+fn exit_code(report: &ExploreReport) -> ExitCode {
+    match report.verdict {
+        Verdict::Counterexample => super::bug_found(),
+        Verdict::Inconclusive => super::inconclusive(),
+        Verdict::Certified | Verdict::NoCounterexample => ExitCode::SUCCESS,
+    }
+}
+
+/// A node crashes at most once (fail-stop), so more crashes than nodes only hide a typo; the
+/// node count is known once the SUT is.
+pub(crate) fn check_crashes(sut: &System, crashes: u32) -> anyhow::Result<()> {
+    let nodes = sut.nodes().len();
+    if usize::try_from(crashes).map_or(true, |crashes| crashes > nodes) {
+        anyhow::bail!(
+            "--crashes {crashes}: {} has {nodes} nodes, and a node crashes at most once",
+            sut.name()
+        );
+    }
+    Ok(())
+}
+
+pub(crate) fn lookup_sut(name: &str) -> anyhow::Result<&'static System> {
+    faultline_suts::get(name).with_context(|| {
+        let known: Vec<&str> = faultline_suts::all().iter().map(System::name).collect();
+        format!("unknown SUT `{name}`; known SUTs: {}", known.join(", "))
+    })
+}
+
+/// The largest EOT a search accepts. Memory is linear in EOT (112 MB at 2000 rounds on
+/// retry-deliv), but placing each proposal's crash as late as possible costs one solver call
+/// per later time, so a search's time grows faster (2 s at 2000 rounds, 13 s at 5000, 110 s at
+/// 10 000). The paper's specs stop at 25.
+pub(crate) const EOT_SEARCH_MAX: u64 = 2_000;
+
+pub(crate) fn check_spec(spec: &FailureSpec) -> anyhow::Result<()> {
+    if spec.eot == 0 {
+        anyhow::bail!("--eot 0: end of time must be at least 1");
+    }
+    if spec.eot > EOT_SEARCH_MAX {
+        anyhow::bail!(
+            "--eot {}: a search accepts at most {EOT_SEARCH_MAX} (its solving time grows with EOT²)",
+            spec.eot
+        );
+    }
+    if spec.eff > spec.eot {
+        anyhow::bail!("--eff {}: must not exceed --eot {}", spec.eff, spec.eot);
+    }
+    Ok(())
+}
+
+/// Wall time of the whole search and of the solver calls (measured here: the library reads
+/// no clock).
+pub(crate) struct Timing {
+    pub total: Duration,
+    pub solver: Duration,
+}
+
+struct Progress {
+    bar: indicatif::ProgressBar,
+    solving_since: Option<Instant>,
+    solver: Duration,
+}
+
+impl Observer for Progress {
+    fn interrupted(&self) -> bool {
+        interrupted()
+    }
+    fn solve_started(&mut self) {
+        self.bar.set_message("solving");
+        self.solving_since = Some(Instant::now());
+    }
+    fn solve_finished(&mut self, proposals: usize) {
+        if let Some(since) = self.solving_since.take() {
+            self.solver += since.elapsed();
+        }
+        self.bar
+            .set_message(format!("running {proposals} proposal(s)"));
+    }
+    fn run_finished(&mut self, record: &RunRecord, runs: u64) {
+        self.bar.set_position(runs);
+        if record.outcome == Outcome::Bad {
+            self.bar.println(format!(
+                "counterexample: {}",
+                faults_to_json(&record.faults)
+            ));
+        }
+    }
+}
+
+/// What a search does besides searching: record to a store, write an events file.
+pub(crate) struct Extras<'a> {
+    pub recording: Option<&'a Recording>,
+    pub reproducer: &'a dyn Fn(&[Fault]) -> String,
+    pub events: Option<&'a mut EventLog>,
+}
+
+impl Extras<'_> {
+    /// Nothing besides the search.
+    pub fn none() -> Extras<'static> {
+        Extras {
+            recording: None,
+            reproducer: &|_| String::new(),
+            events: None,
+        }
+    }
+}
+
+/// Runs one search of `sut` with the harness as runner (through the store, with `--db`) and
+/// `oracle` as judge.
+pub(crate) fn search<O: Oracle>(
+    sut: &'static System,
+    seed: u64,
+    config: &ExploreConfig,
+    oracle: &O,
+    show_progress: bool,
+    extras: Extras<'_>,
+) -> anyhow::Result<(ExploreReport, Timing)> {
+    let plain = faultline::search::runner(sut, seed, config.spec);
+    let recording = extras.recording;
+    let runner = |faults: &[Fault]| -> Result<Trace, String> {
+        match recording {
+            Some(recording) => recording.run(faults, &plain),
+            None => plain(faults),
+        }
+    };
+    let bar = if show_progress {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} {pos} runs, {elapsed} — {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        bar.enable_steady_tick(Duration::from_millis(120));
+        bar
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let mut progress = Progress {
+        bar,
+        solving_since: None,
+        solver: Duration::ZERO,
+    };
+    let mut recorder = recording.map(|recording| RecordingObserver {
+        recording,
+        reproducer: extras.reproducer,
+    });
+    let started = Instant::now();
+    let report = {
+        let mut observers: Vec<&mut dyn Observer> = vec![&mut progress];
+        if let Some(recorder) = recorder.as_mut() {
+            observers.push(recorder);
+        }
+        if let Some(events) = extras.events {
+            observers.push(events);
+        }
+        let mut fanout = Fanout(observers);
+        match recording {
+            Some(recording) => {
+                let noting = NotingOracle {
+                    inner: oracle,
+                    recording,
+                };
+                faultline_ldfi::explore(&runner, &noting, config, &mut fanout)?
+            }
+            None => faultline_ldfi::explore(&runner, oracle, config, &mut fanout)?,
+        }
+    };
+    let total = started.elapsed();
+    progress.bar.finish_and_clear();
+    Ok((
+        report,
+        Timing {
+            total,
+            solver: progress.solver,
+        },
+    ))
+}

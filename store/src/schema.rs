@@ -1,0 +1,83 @@
+//! The schema, as migrations (`PRAGMA user_version` counts the ones applied). Append new
+//! migrations; never edit one that has shipped.
+
+use rusqlite_migration::{M, Migrations};
+
+/// Every migration, oldest first.
+pub(crate) fn migrations() -> Migrations<'static> {
+    Migrations::new(vec![M::up(V1)])
+}
+
+/// The latest schema version this build knows.
+pub const SCHEMA_VERSION: usize = 1;
+
+const V1: &str = r#"
+-- One row per search: `key` hashes everything that decides the search's course (the SUT and
+-- its build, the failure spec, seed, strategy, oracle, batch size, shard), so running the
+-- same search again finds its row and resumes it.
+CREATE TABLE searches (
+    id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,
+    sut TEXT NOT NULL,
+    source TEXT NOT NULL,
+    build_id TEXT NOT NULL,
+    faultline_version TEXT NOT NULL,
+    spec TEXT NOT NULL,
+    strategy TEXT NOT NULL,
+    seed INTEGER NOT NULL,
+    oracle TEXT NOT NULL,
+    config TEXT NOT NULL,
+    shard TEXT,
+    started_at INTEGER NOT NULL,
+    finished_at INTEGER,
+    verdict TEXT,
+    report TEXT
+);
+
+-- One row per distinct run, content-addressed: run_id = hash(build id, faultline version,
+-- SUT, seed, failure spec, fault set). The trace is deflate-compressed JSON Lines.
+CREATE TABLE runs (
+    run_id TEXT PRIMARY KEY,
+    sut TEXT NOT NULL,
+    faults TEXT NOT NULL,
+    trace_hash TEXT NOT NULL,
+    trace BLOB NOT NULL,
+    events INTEGER NOT NULL,
+    duration_us INTEGER NOT NULL,
+    created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- The runs of a search, in execution order: each one a proposal of solver call
+-- `solver_call` (0 for the failure-free run), with the oracle's outcome and the goal the
+-- search learned from it.
+CREATE TABLE search_runs (
+    search_id INTEGER NOT NULL REFERENCES searches(id) ON DELETE CASCADE,
+    idx INTEGER NOT NULL,
+    run_id TEXT NOT NULL,
+    solver_call INTEGER NOT NULL,
+    outcome TEXT NOT NULL,
+    goal TEXT,
+    PRIMARY KEY (search_id, idx)
+) WITHOUT ROWID;
+CREATE INDEX search_runs_run ON search_runs(run_id);
+
+CREATE TABLE counterexamples (
+    search_id INTEGER NOT NULL REFERENCES searches(id) ON DELETE CASCADE,
+    run_id TEXT NOT NULL,
+    faults TEXT NOT NULL,
+    reproducer TEXT NOT NULL,
+    PRIMARY KEY (search_id, run_id)
+) WITHOUT ROWID;
+
+-- A run id met twice with different traces: both traces are kept.
+CREATE TABLE nondeterminism (
+    id INTEGER PRIMARY KEY,
+    run_id TEXT NOT NULL,
+    search_id INTEGER,
+    trace_hash_a TEXT NOT NULL,
+    trace_a BLOB NOT NULL,
+    trace_hash_b TEXT NOT NULL,
+    trace_b BLOB NOT NULL,
+    found_at INTEGER NOT NULL
+);
+"#;
