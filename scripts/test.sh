@@ -3,6 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+scripts/setup-test-tools.sh
 . scripts/env.sh
 if [ ! -d ../shared/conformance ]; then
   echo "test: ../shared (anchors and conformance cases) must sit beside the repository" >&2

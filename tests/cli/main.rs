@@ -16,3 +16,5 @@ mod elle;
 mod contract;
 // Issue 8: verdicts that must never be wrong.
 mod soundness;
+// Issue 11: the run store, resume, nondeterminism, regressions, CI output.
+mod store;
