@@ -17,6 +17,7 @@
 //! `-ltl`, `elle-lite`; the built-in systems in `faultline-suts`); this crate wires them
 //! together and re-exports what a user's tests need.
 
+pub mod coverage;
 pub mod search;
 pub mod spec_oracle;
 

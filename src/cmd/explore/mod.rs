@@ -295,6 +295,8 @@ pub(crate) fn check_spec(spec: &FailureSpec) -> anyhow::Result<()> {
 pub(crate) struct Timing {
     pub total: Duration,
     pub solver: Duration,
+    /// What the search exercised.
+    pub coverage: faultline::coverage::Coverage,
 }
 
 struct Progress {
@@ -327,6 +329,51 @@ impl Observer for Progress {
             ));
         }
     }
+}
+
+/// An oracle that also notes a digest of each run's end state (coverage counts the distinct
+/// ones).
+struct Digesting<'a, O> {
+    inner: &'a O,
+    end_states: std::sync::Mutex<std::collections::BTreeSet<String>>,
+}
+
+impl<O: Oracle> Oracle for Digesting<'_, O> {
+    type Error = O::Error;
+
+    fn judge(&self, trace: &Trace) -> Result<faultline_ldfi::Judgement, O::Error> {
+        let end = faultline_harness::end_state::final_states(trace);
+        let digest = serde_json::to_vec(&end).map(|bytes| blake3::hash(&bytes).to_hex().to_string());
+        if let (Ok(digest), Ok(mut states)) = (digest, self.end_states.lock()) {
+            states.insert(digest);
+        }
+        self.inner.judge(trace)
+    }
+}
+
+/// The coverage of a finished search: its history, the failure-free run's lineage (run once
+/// more: one run) and the end states its runs reached.
+fn coverage<O: Oracle>(
+    sut: &System,
+    seed: u64,
+    report: &ExploreReport,
+    oracle: &O,
+    end_states: &std::collections::BTreeSet<String>,
+) -> faultline::coverage::Coverage {
+    let run = faultline::search::runner(sut, seed, report.spec);
+    let lineage = run(&[]).ok().and_then(|free| {
+        let judgement = oracle.judge(&free).ok()?;
+        (judgement.outcome == Outcome::Good)
+            .then(|| faultline_ldfi::build_lineage(&free, &judgement.goal.events()).ok())
+            .flatten()
+    });
+    faultline::coverage::Coverage::new(
+        &report.spec,
+        &report.nodes,
+        &report.history,
+        lineage.as_ref(),
+        end_states,
+    )
 }
 
 /// What a search does besides searching: record to a store, write an events file.
@@ -385,6 +432,11 @@ pub(crate) fn search<O: Oracle>(
         recording,
         reproducer: extras.reproducer,
     });
+    let digesting = Digesting {
+        inner: oracle,
+        end_states: std::sync::Mutex::new(std::collections::BTreeSet::new()),
+    };
+    let oracle = &digesting;
     let started = Instant::now();
     let report = {
         let mut observers: Vec<&mut dyn Observer> = vec![&mut progress];
@@ -408,11 +460,14 @@ pub(crate) fn search<O: Oracle>(
     };
     let total = started.elapsed();
     progress.bar.finish_and_clear();
+    let end_states = digesting.end_states.into_inner().unwrap_or_default();
+    let coverage = coverage(sut, seed, &report, digesting.inner, &end_states);
     Ok((
         report,
         Timing {
             total,
             solver: progress.solver,
+            coverage,
         },
     ))
 }

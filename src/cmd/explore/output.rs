@@ -105,6 +105,7 @@ pub(crate) fn report_json(
             "exact": report.fault_space.exact.to_string(),
         },
         "explored_fraction": report.explored_fraction(),
+        "coverage": timing.coverage,
         "history": target.show_runs.then_some(&report.history),
     })
 }
@@ -200,5 +201,6 @@ pub(crate) fn report_text(target: &Target, report: &ExploreReport, timing: &Timi
         report.runs,
         report.explored_fraction()
     ));
+    out.push_str(&timing.coverage.summary());
     out
 }
