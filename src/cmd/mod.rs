@@ -19,6 +19,7 @@ pub mod explore;
 pub mod lineage;
 mod record;
 mod regressions;
+pub mod store_report;
 pub mod run;
 pub mod suggest;
 pub mod suts;

@@ -450,3 +450,44 @@ print("ok")
         }
     }
 }
+
+#[test]
+fn report_reads_a_store_back_with_the_same_verdicts_and_ci_output() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("runs.db");
+    explore_json(&db, &["--sut", "redun-deliv"]);
+    explore_json(&db, &["--sut", "retry-deliv"]);
+    let junit = dir.path().join("junit.xml");
+    let output = faultline()
+        .arg("report")
+        .arg(&db)
+        .arg("--junit")
+        .arg(&junit)
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1), "a counterexample among them");
+    let text = String::from_utf8(output.stdout).expect("utf-8");
+    assert!(text.contains("search #1 in"), "{text}");
+    assert!(text.contains("verdict: certified"), "{text}");
+    assert!(text.contains("counterexample run "), "{text}");
+    let xml = std::fs::read_to_string(&junit).expect("junit");
+    assert!(xml.contains("tests=\"2\"") && xml.contains("failures=\"1\""), "{xml}");
+    let json = faultline()
+        .arg("report")
+        .arg(&db)
+        .args(["--search", "1", "--json"])
+        .output()
+        .expect("runs");
+    assert_eq!(json.status.code(), Some(0));
+    let json: Value = serde_json::from_slice(&json.stdout).expect("json");
+    assert_eq!(json["schema"], "faultline-report/v1");
+    assert_eq!(json["searches"][0]["verdict"], "certified");
+    assert_eq!(json["searches"][0]["report"]["runs"], 11);
+    faultline()
+        .arg("report")
+        .arg(&db)
+        .args(["--search", "9"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("no search #9"));
+}
