@@ -193,7 +193,12 @@ fn lineage_coverage(graph: &LineageGraph, history: &[RunRecord]) -> LineageCover
     let vertices: Vec<&LineageNode> = graph
         .graph
         .node_weights()
-        .filter(|node| matches!(node, LineageNode::Delivery { .. } | LineageNode::Event { .. }))
+        .filter(|node| {
+            matches!(
+                node,
+                LineageNode::Delivery { .. } | LineageNode::Event { .. }
+            )
+        })
         .collect();
     let (broken, never): (Vec<&LineageNode>, Vec<&LineageNode>) = vertices
         .iter()
@@ -253,7 +258,10 @@ mod tests {
             .iter()
             .find(|f| f.kind == "crash" && f.place == "b")
             .unwrap();
-        assert_eq!((crash_b.times_hit.clone(), crash_b.times_admissible), (vec![3], 4));
+        assert_eq!(
+            (crash_b.times_hit.clone(), crash_b.times_admissible),
+            (vec![3], 4)
+        );
         assert_eq!(coverage.outcomes["good"], 3);
         assert!(
             coverage
@@ -280,10 +288,42 @@ mod tests {
         };
         assert!(breaks(&delivery, &[omission(1)]));
         assert!(!breaks(&delivery, &[omission(2)]));
-        assert!(breaks(&delivery, &[Fault::Crash { node: "a".into(), at: 1 }]));
-        assert!(!breaks(&delivery, &[Fault::Crash { node: "a".into(), at: 2 }]));
-        assert!(breaks(&delivery, &[Fault::Crash { node: "b".into(), at: 2 }]));
-        assert!(breaks(&delivery, &[Fault::Clog { node: "b".into(), from: 2, to: 3 }]));
-        assert!(!breaks(&delivery, &[Fault::Clog { node: "b".into(), from: 3, to: 4 }]));
+        assert!(breaks(
+            &delivery,
+            &[Fault::Crash {
+                node: "a".into(),
+                at: 1
+            }]
+        ));
+        assert!(!breaks(
+            &delivery,
+            &[Fault::Crash {
+                node: "a".into(),
+                at: 2
+            }]
+        ));
+        assert!(breaks(
+            &delivery,
+            &[Fault::Crash {
+                node: "b".into(),
+                at: 2
+            }]
+        ));
+        assert!(breaks(
+            &delivery,
+            &[Fault::Clog {
+                node: "b".into(),
+                from: 2,
+                to: 3
+            }]
+        ));
+        assert!(!breaks(
+            &delivery,
+            &[Fault::Clog {
+                node: "b".into(),
+                from: 3,
+                to: 4
+            }]
+        ));
     }
 }

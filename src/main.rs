@@ -48,6 +48,8 @@ enum Command {
     Bench(cmd::bench::BenchCommand),
     /// Report what the searches in a run store found (text, --json, --junit, --github).
     Report(ReportArgs),
+    /// Unite the shard stores of a sharded search (`explore --shard K/N --db ...`) into one.
+    Merge(cmd::merge::MergeArgs),
     /// Look after a run store (`explore --db FILE`): migrate, list searches, show a run, gc.
     #[command(subcommand)]
     Db(cmd::db::DbCommand),
@@ -107,6 +109,7 @@ fn main() -> ExitCode {
         Command::Elle(args) => cmd::elle::run(args),
         Command::Bench(command) => cmd::bench::run(command),
         Command::Db(command) => cmd::db::run(command),
+        Command::Merge(args) => cmd::merge::run(args),
         Command::Report(args) => cmd::store_report::run(&cmd::store_report::StoreReport {
             db: args.db,
             search: args.search,

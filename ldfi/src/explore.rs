@@ -115,6 +115,8 @@ pub struct ExploreConfig {
     pub runs_max: u64,
     /// Each solver check gives up after this long (0 = never).
     pub solver_timeout_ms: u32,
+    /// Search only this shard's share of the fault space ([`crate::shard`]); `None` = all.
+    pub shard: Option<crate::Shard>,
 }
 
 impl ExploreConfig {
@@ -128,6 +130,7 @@ impl ExploreConfig {
             jobs: 1,
             runs_max: 100_000,
             solver_timeout_ms: 60_000,
+            shard: None,
         }
     }
 }
@@ -189,6 +192,11 @@ pub fn explore<R: Runner, O: Oracle>(
                 "EFF ({}) must not exceed EOT ({})",
                 config.spec.eff, config.spec.eot
             ),
+        });
+    }
+    if config.shard.is_some() && matches!(config.strategy, Strategy::Random { .. }) {
+        return Err(LdfiError::Spec {
+            problem: "a random search is not sharded: give each machine its own seed".into(),
         });
     }
     let pool = rayon::ThreadPoolBuilder::new()
@@ -357,6 +365,9 @@ impl<R: Runner, O: Oracle> Search<'_, R, O> {
     /// The LDFI loop.
     fn ldfi(&mut self, free_trace: Trace, free_judgement: Judgement) -> Result<Ending, LdfiError> {
         let mut proposer = Proposer::new(self.config.spec, self.config.solver_timeout_ms);
+        if let Some(shard) = &self.config.shard {
+            proposer.restrict(shard);
+        }
         let mut batch = vec![(Vec::new(), free_trace, free_judgement)];
         let result = loop {
             for (faults, trace, judgement) in &batch {
@@ -411,7 +422,11 @@ impl<R: Runner, O: Oracle> Search<'_, R, O> {
     /// Every admissible fault set but the empty one (already run), in batches of at least 64;
     /// the counterexamples reported are the minimal ones among every bad set.
     fn exhaustive(&mut self, nodes: &[NodeId]) -> Result<Ending, LdfiError> {
-        let mut sets = exhaustive_sets(self.config.spec, nodes).skip(1).peekable();
+        let shard = self.config.shard.clone();
+        let mut sets = exhaustive_sets(self.config.spec, nodes)
+            .skip(1)
+            .filter(|set| shard.as_ref().is_none_or(|shard| shard.contains(set)))
+            .peekable();
         let chunk = self.config.batch_size.max(64);
         let mut ending = None;
         while sets.peek().is_some() {

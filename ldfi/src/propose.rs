@@ -199,6 +199,57 @@ impl Proposer {
         Bool::and(&parts)
     }
 
+    /// Confines every later proposal to `shard`'s share of the fault space: its assignment of
+    /// the split variables must be one of the shard's cubes. The shards of one split are
+    /// disjoint and cover every fault set, so "no proposal left" in every shard is "no
+    /// proposal left" for the whole space.
+    pub fn restrict(&mut self, shard: &crate::Shard) {
+        let vars: Vec<Bool> = shard
+            .vars
+            .iter()
+            .map(|var| match var {
+                crate::SplitVar::Omission { src, dst, at } => {
+                    let fault = Fault::Omission {
+                        src: src.clone(),
+                        dst: dst.clone(),
+                        at: *at,
+                    };
+                    let index = self.catalog.var(&self.solver, &self.model, &fault);
+                    self.catalog.vars[index].clone()
+                }
+                // Both polarities must be exact (a cube may say "never crashes"), so not the
+                // one-directional `crashed` chain: the disjunction of the node's crash times.
+                crate::SplitVar::Crashes { node } => {
+                    let times: Vec<Bool> = (1..=self.model.spec().eot)
+                        .map(|at| {
+                            let fault = Fault::Crash {
+                                node: node.clone(),
+                                at,
+                            };
+                            let index = self.catalog.var(&self.solver, &self.model, &fault);
+                            self.catalog.vars[index].clone()
+                        })
+                        .collect();
+                    Bool::or(&times)
+                }
+            })
+            .collect();
+        let cubes: Vec<Bool> = shard
+            .cubes
+            .iter()
+            .map(|cube| {
+                let literals: Vec<Bool> = vars
+                    .iter()
+                    .zip(cube)
+                    .map(|(var, &value)| if value { var.clone() } else { var.not() })
+                    .collect();
+                Bool::and(&literals)
+            })
+            .collect();
+        self.solver.assert(Bool::or(&cubes));
+        self.catalog.assert_bounds(&self.solver, &self.model);
+    }
+
     /// Records a run whose outcome held only vacuously (nothing to break): only sets that add
     /// a fault changing this run, or drop one of its faults, stay possible.
     pub fn add_vacuous_run(&mut self, faults: &[Fault], trace: &Trace, scope: GoalScope) {

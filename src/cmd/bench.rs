@@ -27,6 +27,20 @@ pub enum BenchCommand {
         #[arg(long)]
         json: bool,
     },
+    /// What the run store costs: its insert rate, and the paper's rows with and without --db.
+    Store {
+        /// Run records inserted for the insert rate.
+        #[arg(long, default_value_t = 100_000,
+              value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+        records: u64,
+        /// Searches per row and mode (the median is printed).
+        #[arg(long, default_value_t = 5,
+              value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1000))]
+        repeats: usize,
+        /// Print JSON (`"schema": "faultline-bench-store/v1"`).
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// One row of the paper's Figures 12 and 13.
@@ -81,11 +95,21 @@ fn random_cell(mean: f64, found: u64, seeds: u64, runs_max: u64) -> String {
 
 /// Runs `faultline bench ...`.
 pub fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
-    let BenchCommand::Ldfi {
-        random_seeds,
-        random_runs_max,
-        json,
-    } = command;
+    let (random_seeds, random_runs_max, json) = match command {
+        BenchCommand::Ldfi {
+            random_seeds,
+            random_runs_max,
+            json,
+        } => (random_seeds, random_runs_max, json),
+        BenchCommand::Store {
+            records,
+            repeats,
+            json,
+        } => {
+            super::bench_store::run(records, repeats, json)?;
+            return Ok(ExitCode::SUCCESS);
+        }
+    };
     let mut rows = Vec::new();
     if !json {
         super::write_stdout(&format!(

@@ -20,7 +20,11 @@ pub(crate) struct StoreReport {
 }
 
 /// One stored search with what its stored report says.
-fn case(search: &SearchSummary, report: &Value, counterexamples: &[(String, String, String)]) -> CiCase {
+fn case(
+    search: &SearchSummary,
+    report: &Value,
+    counterexamples: &[(String, String, String)],
+) -> CiCase {
     let spec = &search.spec;
     let verdict = search
         .verdict
@@ -85,7 +89,10 @@ pub(crate) fn run(args: &StoreReport) -> anyhow::Result<ExitCode> {
     let store = Store::open_existing(&args.db)?;
     let searches = match args.search {
         Some(id) => vec![store.search(id)?.ok_or_else(|| {
-            anyhow::anyhow!("{}: no search #{id} (see `faultline db ls`)", args.db.display())
+            anyhow::anyhow!(
+                "{}: no search #{id} (see `faultline db ls`)",
+                args.db.display()
+            )
         })?],
         None => store.searches()?,
     };

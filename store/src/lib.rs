@@ -7,6 +7,7 @@
 //! queued in one transaction at a time: a `kill -9` loses at most the runs still queued.
 
 mod codec;
+mod merge;
 mod queries;
 mod schema;
 mod writer;
@@ -18,6 +19,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
 pub use codec::{compress, decompress, hash_parts, trace_hash};
+pub use merge::Conflict;
 pub use queries::{GcReport, RunDetail, SearchRunRow, SearchSummary};
 pub use schema::SCHEMA_VERSION;
 pub use writer::{Writer, WriterStats};

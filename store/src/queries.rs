@@ -38,6 +38,13 @@ pub struct SearchSummary {
     /// The final report (JSON), once finished.
     #[serde(skip)]
     pub report: Option<String>,
+    /// Everything else that decided the search (JSON).
+    #[serde(skip)]
+    pub config: String,
+    /// The faultline version that ran it.
+    pub faultline_version: String,
+    /// Where its runs came from.
+    pub source: String,
 }
 
 /// One run of a search, in order.
@@ -96,7 +103,8 @@ pub struct GcReport {
 const SUMMARY: &str = "SELECT s.id, s.key, s.sut, s.spec, s.strategy, s.seed, s.oracle, s.shard, \
      s.build_id, (SELECT COUNT(*) FROM search_runs r WHERE r.search_id = s.id), \
      (SELECT COUNT(*) FROM counterexamples c WHERE c.search_id = s.id), \
-     s.verdict, s.started_at, s.finished_at, s.report FROM searches s";
+     s.verdict, s.started_at, s.finished_at, s.report, s.config, s.faultline_version, s.source \
+     FROM searches s";
 
 fn summary(row: &rusqlite::Row<'_>) -> rusqlite::Result<(SearchSummary, String)> {
     let spec: String = row.get(3)?;
@@ -117,6 +125,9 @@ fn summary(row: &rusqlite::Row<'_>) -> rusqlite::Result<(SearchSummary, String)>
             started_at: row.get(12)?,
             finished_at: row.get(13)?,
             report: row.get(14)?,
+            config: row.get(15)?,
+            faultline_version: row.get(16)?,
+            source: row.get(17)?,
         },
         spec,
     ))

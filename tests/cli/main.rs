@@ -17,4 +17,5 @@ mod contract;
 // Issue 8: verdicts that must never be wrong.
 mod soundness;
 // Issue 11: the run store, resume, nondeterminism, regressions, CI output.
+mod shard;
 mod store;

@@ -471,7 +471,10 @@ fn report_reads_a_store_back_with_the_same_verdicts_and_ci_output() {
     assert!(text.contains("verdict: certified"), "{text}");
     assert!(text.contains("counterexample run "), "{text}");
     let xml = std::fs::read_to_string(&junit).expect("junit");
-    assert!(xml.contains("tests=\"2\"") && xml.contains("failures=\"1\""), "{xml}");
+    assert!(
+        xml.contains("tests=\"2\"") && xml.contains("failures=\"1\""),
+        "{xml}"
+    );
     let json = faultline()
         .arg("report")
         .arg(&db)

@@ -23,6 +23,7 @@ use super::record::{Fanout, NotingOracle, Recording, RecordingObserver};
 
 mod interrupt;
 mod output;
+mod sharding;
 mod stored;
 
 use interrupt::{install_interrupt_handler, interrupted, note_interrupt};
@@ -117,6 +118,13 @@ pub struct ExploreArgs {
     /// per event.
     #[arg(long, value_name = "FILE")]
     pub events: Option<PathBuf>,
+    /// Search only shard K of N (1-based) of the fault space: disjoint cubes split on the
+    /// failure-free run's lineage, the same on every machine. Each shard records into its own
+    /// `--db`; `faultline merge` unites them. Default: from `JOB_COMPLETION_INDEX` +
+    /// `FAULTLINE_SHARDS` (Kubernetes Indexed Jobs) or `CI_NODE_INDEX` / `CI_NODE_TOTAL`
+    /// (GitLab `parallel:`), when set.
+    #[arg(long, value_name = "K/N", value_parser = sharding::parse_shard)]
+    pub shard: Option<sharding::ShardArg>,
 }
 
 /// A fraction in [0, 1].
@@ -190,7 +198,15 @@ pub fn run(args: ExploreArgs) -> anyhow::Result<ExitCode> {
         Some(path) => SearchOracle::Spec(Box::new(SpecOracle::load(path)?)),
         None => SearchOracle::Invariant(InvariantOracle(sut)),
     };
-    let mut session = stored::Session::open(&args, sut, spec)?;
+    let shard = match args.shard {
+        Some(shard) => Some(shard),
+        None => sharding::from_env(&|name| std::env::var(name).ok())
+            .map_err(|problem| anyhow::anyhow!("sharding from the environment: {problem}"))?,
+    };
+    if let Some(shard) = shard {
+        config.shard = Some(sharding::split(sut, args.seed, spec, &oracle, shard)?);
+    }
+    let mut session = stored::Session::open(&args, sut, spec, shard)?;
     let replay = |spec: &FailureSpec, seed: u64, faults: &[Fault]| {
         let target = Target {
             seed,
@@ -343,7 +359,8 @@ impl<O: Oracle> Oracle for Digesting<'_, O> {
 
     fn judge(&self, trace: &Trace) -> Result<faultline_ldfi::Judgement, O::Error> {
         let end = faultline_harness::end_state::final_states(trace);
-        let digest = serde_json::to_vec(&end).map(|bytes| blake3::hash(&bytes).to_hex().to_string());
+        let digest =
+            serde_json::to_vec(&end).map(|bytes| blake3::hash(&bytes).to_hex().to_string());
         if let (Ok(digest), Ok(mut states)) = (digest, self.end_states.lock()) {
             states.insert(digest);
         }

@@ -50,7 +50,12 @@ fn oracle_id(spec_file: Option<&std::path::Path>) -> anyhow::Result<String> {
 
 impl Session {
     /// Opens the store and the events file the arguments ask for.
-    pub fn open(args: &ExploreArgs, sut: &System, spec: FailureSpec) -> anyhow::Result<Session> {
+    pub fn open(
+        args: &ExploreArgs,
+        sut: &System,
+        spec: FailureSpec,
+        shard: Option<super::sharding::ShardArg>,
+    ) -> anyhow::Result<Session> {
         let needs_build_id = args.db.is_some() || args.recheck > 0.0 || args.regressions.is_some();
         let build_id = match &args.build_id {
             Some(id) => id.clone(),
@@ -73,8 +78,7 @@ impl Session {
                 let strategy = format!("{:?}", args.strategy).to_lowercase();
                 let oracle = oracle_id(args.spec.as_deref())?;
                 let spec_json = serde_json::to_string(&spec)?;
-                let config = json!({ "find_all": args.all, "batch": args.batch }).to_string();
-                let key = hash_parts(&[
+                let base_key = hash_parts(&[
                     b"faultline-search/v1",
                     build_id.as_bytes(),
                     env!("CARGO_PKG_VERSION").as_bytes(),
@@ -83,8 +87,21 @@ impl Session {
                     &args.seed.to_le_bytes(),
                     strategy.as_bytes(),
                     oracle.as_bytes(),
-                    config.as_bytes(),
+                    json!({ "find_all": args.all, "batch": args.batch })
+                        .to_string()
+                        .as_bytes(),
                 ]);
+                // Shards of one search share its base key (what `merge` groups by).
+                let key = match shard {
+                    Some(shard) => hash_parts(&[base_key.as_bytes(), shard.to_string().as_bytes()]),
+                    None => base_key.clone(),
+                };
+                let config = json!({
+                    "find_all": args.all,
+                    "batch": args.batch,
+                    "base_key": base_key,
+                })
+                .to_string();
                 let new = NewSearch {
                     key,
                     sut: sut.name().to_string(),
@@ -96,7 +113,7 @@ impl Session {
                     seed: args.seed,
                     oracle,
                     config,
-                    shard: None,
+                    shard: shard.map(|shard| shard.to_string()),
                 };
                 let identity = RunIdentity {
                     build_id: build_id.clone(),
