@@ -73,7 +73,9 @@ impl Store {
                 .map_err(&err)?;
             }
             tx.execute(
-                "INSERT OR IGNORE INTO main.runs SELECT * FROM other.runs ORDER BY run_id",
+                "INSERT OR IGNORE INTO main.runs (run_id, sut, faults, trace_hash, trace, events, \
+                 duration_us, created_at) SELECT run_id, sut, faults, trace_hash, trace, events, \
+                 duration_us, created_at FROM other.runs ORDER BY run_id",
                 [],
             )
             .map_err(&err)?;

@@ -35,9 +35,11 @@ CREATE TABLE searches (
 );
 
 -- One row per distinct run, content-addressed: run_id = hash(build id, faultline version,
--- SUT, seed, failure spec, fault set). The trace is deflate-compressed JSON Lines.
+-- SUT, seed, failure spec, fault set). The trace is LZ4-compressed JSON Lines. (A rowid
+-- table: clustering kilobyte blobs on a random hash key, WITHOUT ROWID, halved insert rates.)
 CREATE TABLE runs (
-    run_id TEXT PRIMARY KEY,
+    id INTEGER PRIMARY KEY,
+    run_id TEXT NOT NULL UNIQUE,
     sut TEXT NOT NULL,
     faults TEXT NOT NULL,
     trace_hash TEXT NOT NULL,
@@ -45,7 +47,7 @@ CREATE TABLE runs (
     events INTEGER NOT NULL,
     duration_us INTEGER NOT NULL,
     created_at INTEGER NOT NULL
-) WITHOUT ROWID;
+);
 
 -- The runs of a search, in execution order: each one a proposal of solver call
 -- `solver_call` (0 for the failure-free run), with the oracle's outcome and the goal the

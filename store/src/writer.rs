@@ -109,7 +109,8 @@ impl Writer {
             sut: sut.into(),
             faults: faults.into(),
             trace_hash: trace_hash.into(),
-            trace: compress(trace_jsonl),
+            // Compressed on the writer thread, off the search's path.
+            trace: trace_jsonl.to_vec(),
             events,
             duration_us,
             now,
@@ -255,7 +256,7 @@ fn apply(tx: &Transaction<'_>, msg: Msg) -> rusqlite::Result<()> {
                 run.sut,
                 run.faults,
                 run.trace_hash,
-                run.trace,
+                compress(&run.trace),
                 run.events as i64,
                 run.duration_us as i64,
                 run.now
