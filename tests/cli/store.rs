@@ -134,6 +134,8 @@ fn a_counterexample_search_killed_at_any_point_resumes_to_the_same_counterexampl
             "--sut",
             "classic-deliv",
             "--all",
+            "--crashes",
+            "1",
             "--jobs",
             "2",
             "--batch",
