@@ -19,3 +19,4 @@ mod soundness;
 // Issue 11: the run store, resume, nondeterminism, regressions, CI output.
 mod shard;
 mod store;
+mod guide;
