@@ -137,6 +137,9 @@ fn connect(path: &Path, flags: OpenFlags) -> Result<Connection, StoreError> {
         .map_err(sqlite(path))?;
     conn.pragma_update(None, "synchronous", "NORMAL")
         .map_err(sqlite(path))?;
+    // Run ids are random hashes: their index is written all over; keep it in memory (64 MiB).
+    conn.pragma_update(None, "cache_size", -65_536)
+        .map_err(sqlite(path))?;
     Ok(conn)
 }
 
