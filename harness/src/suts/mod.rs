@@ -16,6 +16,11 @@ mod quorum_write;
 mod relay_chain;
 mod two_pc;
 
+mod commit_2pc;
+mod commit_2pc_ctp;
+mod commit_3pc;
+mod commit_assert;
+
 use faultline_trace::{FailureSpec, TimeModel, Trace};
 
 pub use ack::{AckDeliv, AckMsg};
@@ -39,6 +44,11 @@ pub use relay_chain::{
 pub use two_pc::{
     TPC_AGENTS, TPC_COORDINATOR, TPC_NODES, TPC_TIMEOUT_ROUND, TPC_TX, TpcMsg, TwoPc, check_two_pc,
 };
+
+pub use commit_2pc::{Commit2pc, TwoPcMsg, check_2pc};
+pub use commit_2pc_ctp::{Commit2pcCtp, CtpMsg, check_2pc_ctp};
+pub use commit_3pc::{Commit3pc, ThreePcMsg, check_3pc};
+pub use commit_assert::{COMMIT_AGENTS, COMMIT_COORDINATOR, COMMIT_NODES, COMMIT_TX};
 
 use crate::{HarnessError, NetworkConfig, RunConfig, Simulator, Sut};
 
@@ -100,7 +110,31 @@ fn run_two_pc(config: &RunConfig) -> Result<Trace, HarnessError> {
     Simulator::rounds("2pc-3", names(TPC_NODES), TwoPc::new).run(config)
 }
 
-static SUTS: [Sut; 11] = [
+fn run_commit_2pc(config: &RunConfig) -> Result<Trace, HarnessError> {
+    let eot = config.eot;
+    Simulator::rounds("2pc", names(COMMIT_NODES), move |me| {
+        Commit2pc::new(me, eot)
+    })
+    .run(config)
+}
+
+fn run_commit_2pc_ctp(config: &RunConfig) -> Result<Trace, HarnessError> {
+    let eot = config.eot;
+    Simulator::rounds("2pc-ctp", names(COMMIT_NODES), move |me| {
+        Commit2pcCtp::new(me, eot)
+    })
+    .run(config)
+}
+
+fn run_commit_3pc(config: &RunConfig) -> Result<Trace, HarnessError> {
+    let eot = config.eot;
+    Simulator::rounds("3pc", names(COMMIT_NODES), move |me| {
+        Commit3pc::new(me, eot)
+    })
+    .run(config)
+}
+
+static SUTS: [Sut; 14] = [
     Sut {
         name: "simple-deliv",
         description: "a logs \"hello\" and sends it once to b and c; no retry, no relay (Molly simplog.ded)",
@@ -199,6 +233,33 @@ static SUTS: [Sut; 11] = [
         nodes: TPC_NODES,
         runner: run_two_pc,
         checker: check_two_pc,
+    },
+    Sut {
+        name: "2pc",
+        description: "the paper's blocking two-phase commit (Molly 2pc.ded): coordinator C, agents a, b, d, no timeouts",
+        time_model: TimeModel::Rounds,
+        default_spec: spec(5, 0, 1),
+        nodes: COMMIT_NODES,
+        runner: run_commit_2pc,
+        checker: check_2pc,
+    },
+    Sut {
+        name: "2pc-ctp",
+        description: "2pc with a coordinator timeout and cooperative termination (Molly 2pc_ctp.ded): still blocks when C crashes",
+        time_model: TimeModel::Rounds,
+        default_spec: spec(8, 0, 1),
+        nodes: COMMIT_NODES,
+        runner: run_commit_2pc_ctp,
+        checker: check_2pc_ctp,
+    },
+    Sut {
+        name: "3pc",
+        description: "three-phase commit (Molly 3pc.ded): nonblocking with crashes alone, splits under omissions plus a crash",
+        time_model: TimeModel::Rounds,
+        default_spec: spec(9, 7, 1),
+        nodes: COMMIT_NODES,
+        runner: run_commit_3pc,
+        checker: check_3pc,
     },
 ];
 
