@@ -205,7 +205,7 @@ pub(crate) fn check_commit(
     let aborted = end.holding(Decision::Abort);
     if !committed.is_empty() && !aborted.is_empty() {
         return bad(format!(
-            "agreement: {} {} committed but {} {} aborted",
+            "agreement: {} {} commit but {} {} abort",
             and_list(&committed),
             verb(&committed, "holds", "hold"),
             and_list(&aborted),
