@@ -76,12 +76,15 @@ const fn row(
     }
 }
 
-const ROWS: [PaperRow; 5] = [
+const ROWS: [PaperRow; 8] = [
     row("simple-deliv", (4, 2, 0), true, 2, Some(4.08)),
     row("retry-deliv", (4, 2, 1), true, 3, Some(75.24)),
     row("classic-deliv", (5, 3, 0), true, 5, Some(116.16)),
     row("redun-deliv", (11, 10, 1), false, 11, None),
     row("ack-deliv", (8, 7, 1), false, 673, None),
+    row("2pc", (5, 0, 1), true, 2, Some(5.48)),
+    row("2pc-ctp", (8, 0, 1), true, 3, Some(8.56)),
+    row("3pc", (9, 7, 1), true, 55, Some(40.60)),
 ];
 
 /// The random column: the mean when every seed found the bug, else how many did.

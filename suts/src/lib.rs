@@ -30,6 +30,11 @@ mod relay_chain;
 mod text;
 mod two_pc;
 
+mod commit_2pc;
+mod commit_2pc_ctp;
+mod commit_3pc;
+mod commit_assert;
+
 pub use ack::{AckDeliv, AckMsg};
 pub use async_ack::{AsyncAckDeliv, RETRY_NS};
 pub use classic::{BcastMsg, ClassicDeliv};
@@ -52,9 +57,18 @@ pub use two_pc::{
     TPC_AGENTS, TPC_COORDINATOR, TPC_NODES, TPC_TIMEOUT_ROUND, TPC_TX, TpcMsg, TwoPc, check_two_pc,
 };
 
+pub use commit_2pc::{Commit2pc, TwoPcMsg, check_2pc};
+pub use commit_2pc_ctp::{Commit2pcCtp, CtpMsg, check_2pc_ctp};
+pub use commit_3pc::{Commit3pc, ThreePcMsg, check_3pc};
+pub use commit_assert::{COMMIT_AGENTS, COMMIT_COORDINATOR, COMMIT_NODES, COMMIT_TX};
+
 use std::sync::OnceLock;
 
-use faultline_harness::{FailureSpec, NetworkConfig, System};
+use faultline_harness::{
+    FailureSpec, HarnessError, InvariantReport, NetworkConfig, NodeId, Reactor, RunConfig,
+    Simulator, System, TimeModel,
+};
+use faultline_trace::Trace;
 
 const fn spec(eot: u64, eff: u64, max_crashes: u32) -> FailureSpec {
     FailureSpec::new(eot, eff, max_crashes)
@@ -87,6 +101,30 @@ where
             .failure_spec(default_spec)
             .invariant(check_delivery),
     )
+}
+
+/// A commit-family system: its reactors are told the run's end of time (Molly's programs
+/// read EOT), so it is built on [`System::from_runner`] around the public [`Simulator`].
+fn commit<R>(
+    name: &str,
+    description: &str,
+    default_spec: FailureSpec,
+    make: fn(&NodeId, u64) -> R,
+    invariant: fn(&Trace) -> InvariantReport,
+) -> System
+where
+    R: Reactor + 'static,
+{
+    let nodes: Vec<NodeId> = COMMIT_NODES.iter().map(|n| n.to_string()).collect();
+    let sut = name.to_string();
+    let runner_nodes = nodes.clone();
+    let runner = move |config: &RunConfig| -> Result<Trace, HarnessError> {
+        let eot = config.eot;
+        Simulator::rounds(sut.clone(), runner_nodes.clone(), move |me| make(me, eot)).run(config)
+    };
+    System::from_runner(name, TimeModel::Rounds, nodes, default_spec, runner, invariant)
+        .unwrap_or_else(|err| panic!("a built-in system is well formed: {err}"))
+        .with_description(description)
 }
 
 fn registry() -> Vec<System> {
@@ -165,6 +203,27 @@ fn registry() -> Vec<System> {
                 .nodes(TPC_NODES.iter().copied(), TwoPc::new)
                 .failure_spec(spec(6, 3, 1))
                 .invariant(check_two_pc),
+        ),
+        commit(
+            "2pc",
+            "the paper's blocking two-phase commit (Molly 2pc.ded): coordinator C, agents a, b, d, no timeouts",
+            spec(5, 0, 1),
+            Commit2pc::new,
+            check_2pc,
+        ),
+        commit(
+            "2pc-ctp",
+            "2pc with a coordinator timeout and cooperative termination (Molly 2pc_ctp.ded): still blocks when C crashes",
+            spec(8, 0, 1),
+            Commit2pcCtp::new,
+            check_2pc_ctp,
+        ),
+        commit(
+            "3pc",
+            "three-phase commit (Molly 3pc.ded): nonblocking with crashes alone, splits under omissions plus a crash",
+            spec(9, 7, 1),
+            Commit3pc::new,
+            check_3pc,
         ),
     ]
 }

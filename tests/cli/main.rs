@@ -7,6 +7,8 @@ mod run;
 mod trace;
 // LDFI: `explore`, `lineage`, `suggest`, `estimate`.
 mod explore;
+// The paper's commit family: 2pc, 2pc-ctp, 3pc.
+mod paper_commit;
 // LTL: `check`.
 mod check;
 mod check_vacuity;

@@ -97,6 +97,8 @@ pub struct Tally {
     pub minimal: Vec<Vec<Fault>>,
     /// Distinct goals checked against every related run.
     pub goals: u64,
+    /// Good runs that name no goal (their oracle knows none that suffices).
+    pub goalless: u64,
     /// (good run, other run) pairs whose crashes relate as the good run's scope says.
     pub goal_checks: u64,
 }
@@ -127,6 +129,9 @@ struct GoalFacts {
     all_of: Vec<NodeFact>,
     any_of: Vec<Vec<NodeFact>>,
     scope: GoalScope,
+    /// With `exempt_if_crashed` listed in the goal: the facts exempt when their node crashes
+    /// (None: every fact, the scope's default).
+    exempt: Option<std::collections::BTreeSet<NodeFact>>,
 }
 
 /// What the goal check needs of one run.
@@ -134,7 +139,7 @@ pub struct Record {
     faults: Vec<Fault>,
     /// Node → crash round.
     crashes: std::collections::BTreeMap<String, u64>,
-    /// (node, fact) of every derive.
+    /// (node, fact) of every derive, and every delivery (see `event_key`).
     facts: std::collections::BTreeSet<NodeFact>,
     holds: bool,
     /// For a good run: its goal.
@@ -143,9 +148,28 @@ pub struct Record {
 
 fn fact_at(trace: &Trace, id: u64) -> NodeFact {
     let event = trace.event(id).expect("goal ids are events");
-    assert_eq!(event.kind, EventKind::Derive, "goal events are derives");
-    let node = event.node.clone().expect("a derive has a node");
-    (node, event.fact.as_ref().expect("a fact").to_string())
+    event_key(event).expect("goal events are derives or deliveries")
+}
+
+/// A derive as (node, fact); a delivery, which has no alternative, as (receiver, "deliver
+/// SRC TYPE @ROUND").
+fn event_key(event: &faultline_trace::Event) -> Option<NodeFact> {
+    match event.kind {
+        EventKind::Derive => Some((
+            event.node.clone().expect("a derive has a node"),
+            event.fact.as_ref().expect("a fact").to_string(),
+        )),
+        EventKind::Deliver => Some((
+            event.dst.clone().expect("a delivery has a receiver"),
+            format!(
+                "deliver {} {} @{}",
+                event.src.as_deref().unwrap_or("?"),
+                event.msg_type.as_deref().unwrap_or("?"),
+                event.lt
+            ),
+        )),
+        _ => None,
+    }
 }
 
 fn record(faults: Vec<Fault>, trace: &Trace, report: &InvariantReport) -> Record {
@@ -156,16 +180,10 @@ fn record(faults: Vec<Fault>, trace: &Trace, report: &InvariantReport) -> Record
             _ => None,
         })
         .collect();
-    let facts = trace
-        .events
-        .iter()
-        .filter(|event| event.kind == EventKind::Derive)
-        .map(|event| {
-            let node = event.node.clone().expect("a derive has a node");
-            (node, event.fact.as_ref().expect("a fact").to_string())
-        })
-        .collect();
-    let goal = (report.holds && !report.vacuous).then(|| {
+    let facts = trace.events.iter().filter_map(event_key).collect();
+    // A good run may name no goal: its oracle knows no set of its events that suffices, and
+    // LDFI learns nothing from it (counted as `goalless`).
+    let goal = (report.holds && !report.vacuous && !report.goal.is_empty()).then(|| {
         let all_of = report
             .goal
             .all_of
@@ -178,10 +196,21 @@ fn record(faults: Vec<Fault>, trace: &Trace, report: &InvariantReport) -> Record
             .iter()
             .map(|group| group.iter().map(|&id| fact_at(trace, id)).collect())
             .collect();
+        let exempt = report.goal.exempt_if_crashed.as_ref().map(|listed| {
+            listed
+                .iter()
+                .map(|(&id, node)| {
+                    let (at, fact) = fact_at(trace, id);
+                    assert_eq!(&at, node, "an event is exempt when its own node crashes");
+                    (at, fact)
+                })
+                .collect()
+        });
         GoalFacts {
             all_of,
             any_of,
             scope: report.goal.scope,
+            exempt,
         }
     });
     Record {
@@ -227,6 +256,7 @@ fn check_goals(
             all_of,
             any_of,
             scope,
+            exempt: listed,
         }) = &good.goal
         else {
             continue;
@@ -249,7 +279,9 @@ fn check_goals(
             };
             tally.goal_checks += 1;
             let occurs = |(node, fact): &NodeFact| {
-                exempt.contains(node) || other.facts.contains(&(node.clone(), fact.clone()))
+                let key = (node.clone(), fact.clone());
+                let may_be_exempt = listed.as_ref().is_none_or(|listed| listed.contains(&key));
+                (may_be_exempt && exempt.contains(node)) || other.facts.contains(&key)
             };
             let met = all_of.iter().all(occurs) && any_of.iter().all(|g| g.iter().any(occurs));
             if met && !other.holds {
@@ -350,6 +382,7 @@ pub fn brute_force_records(
                     }
                     (true, false) => {
                         tally.good += 1;
+                        tally.goalless += u64::from(report.goal.is_empty());
                         tally.full.0 += weight;
                         by.0 += weight;
                     }
