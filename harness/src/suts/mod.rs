@@ -14,6 +14,7 @@ mod end_state;
 mod primary_backup;
 mod quorum_write;
 mod relay_chain;
+mod relay_chain_n;
 mod two_pc;
 
 use faultline_trace::{FailureSpec, TimeModel, Trace};
@@ -36,6 +37,7 @@ pub use quorum_write::{
 pub use relay_chain::{
     RELAY_NODES, RELAY_PAYLOAD, RelayChain, RelayChainAck, RelayMsg, check_relay,
 };
+pub use relay_chain_n::{CHAIN_NODES, relay_chain_ack_n};
 pub use two_pc::{
     TPC_AGENTS, TPC_COORDINATOR, TPC_NODES, TPC_TIMEOUT_ROUND, TPC_TX, TpcMsg, TwoPc, check_two_pc,
 };
@@ -207,7 +209,10 @@ pub fn suts() -> &'static [Sut] {
     &SUTS
 }
 
-/// The built-in SUT called `name`.
+/// The built-in SUT called `name` (also the parametrised `relay-chain-ack-3` … `-9`, which
+/// [`suts`] does not list).
 pub fn sut(name: &str) -> Option<&'static Sut> {
-    SUTS.iter().find(|sut| sut.name == name)
+    SUTS.iter()
+        .find(|sut| sut.name == name)
+        .or_else(|| relay_chain_n::by_name(name))
 }
