@@ -1,26 +1,53 @@
-//! The Z3 encoding: one Bool per fault variable, one auxiliary Bool per lineage vertex
-//! ("this vertex is broken"), memoised, so nothing is expanded into supports.
+//! The Z3 encoding: one Bool per omission and clog, one "crashed at or before t" Bool per node
+//! and breakpoint t (the order encoding of a node's crash time), one auxiliary Bool per lineage
+//! vertex ("this vertex is broken"), memoised, so nothing is expanded into supports.
 //!
-//! A vertex's Bool only implies its definition (one Tseitin direction): the formula is
-//! monotone, and only "goal broken" is asserted.
+//! A vertex's Bool only implies its definition (one Tseitin direction): it occurs only
+//! positively, and only "goal broken" is asserted. The crash ladders are exact (both
+//! directions), since scope conditions, exemptions and blocks read them with either polarity.
+//!
+//! # Crash times as intervals
+//!
+//! A node's crash time is one of 1..=EOT, but every constraint reads it only through
+//! thresholds ("crashed at or before t": a lineage vertex at t, a lesson's scope, the faults
+//! that would change a run) or exact times (a tried set, a counterexample: two thresholds).
+//! So each node gets a ladder `y(t1) → y(t2) → … → y(EOT)` over the times that some
+//! constraint names (its *breakpoints*), and crash times between two breakpoints are
+//! interchangeable for the solver: they satisfy exactly the same constraints. A model's crash
+//! lies in an interval (t_{i-1}, t_i]; it is proposed at t_i, the latest time of the interval
+//! (the proposer then moves it later still, when that keeps every constraint). The formula
+//! grows with the breakpoints the traces name, never with EOT, and "at most one crash per
+//! node" holds by construction.
 
 use std::collections::BTreeMap;
 
-use faultline_trace::Fault;
+use faultline_trace::{Fault, NodeId};
 use z3::Solver;
 use z3::ast::{Bool, atmost};
 
 use crate::{FaultModel, LineageGraph};
 
-/// Fault variables: one Z3 Bool per fault, numbered in order of creation.
+/// One node's crash ladder: breakpoint t → "crashed at or before t". Once the node has a
+/// ladder, EOT is one of its breakpoints.
+pub(crate) struct Ladder {
+    /// Breakpoint → its Bool, ascending.
+    pub(crate) points: BTreeMap<u64, Bool>,
+    /// Position of the node among the ladders (for variable names).
+    index: usize,
+}
+
+/// Fault variables: one Z3 Bool per omission or clog, numbered in order of creation, and one
+/// crash ladder per node.
 pub(crate) struct Catalog {
+    /// Omissions and clogs, in creation order.
     pub(crate) faults: Vec<Fault>,
+    /// Their Bools.
     pub(crate) vars: Vec<Bool>,
     index: BTreeMap<Fault, usize>,
-    /// "`node` crashed at or before t", keyed by (node, first crash time, t): a chain
-    /// `by(t) → crash(t) ∨ by(t-1)` shared by every vertex that a crash breaks.
-    crashed_by: BTreeMap<(String, u64, u64), Bool>,
-    /// Number of crash and clog variables when the cardinality bounds were last asserted.
+    /// Node → its crash ladder.
+    pub(crate) ladders: BTreeMap<NodeId, Ladder>,
+    /// Number of ladders and of clog variables when the cardinality bounds were last
+    /// asserted.
     bounded: (usize, usize),
 }
 
@@ -30,14 +57,22 @@ impl Catalog {
             faults: Vec::new(),
             vars: Vec::new(),
             index: BTreeMap::new(),
-            crashed_by: BTreeMap::new(),
+            ladders: BTreeMap::new(),
             bounded: (0, 0),
         }
     }
 
-    /// The variable of `fault`, created on first use. An inadmissible fault gets a variable
-    /// that is asserted false (it can appear in blocking clauses, never in a proposal).
+    /// The variable of an omission or clog, created on first use. An inadmissible fault gets a
+    /// variable that is asserted false (it can appear in blocking clauses, never in a
+    /// proposal).
+    ///
+    /// # Panics
+    /// On a crash (crashes are ladders: see [`Catalog::literal`]).
     pub(crate) fn var(&mut self, solver: &Solver, model: &FaultModel, fault: &Fault) -> usize {
+        assert!(
+            !matches!(fault, Fault::Crash { .. }),
+            "crashes are encoded by their ladders"
+        );
         if let Some(&index) = self.index.get(fault) {
             return index;
         }
@@ -52,8 +87,59 @@ impl Catalog {
         index
     }
 
-    /// "`node` crashes at an admissible time no later than `lt`": one variable per (node, t),
-    /// built as a chain so that each vertex needs one literal, not one per crash time.
+    /// "`fault` is chosen": its variable, or for a crash at t, "crashed by t and not by t-1".
+    /// An inadmissible crash is false.
+    pub(crate) fn literal(&mut self, solver: &Solver, model: &FaultModel, fault: &Fault) -> Bool {
+        match fault {
+            Fault::Crash { node, at } => {
+                if !model.is_admissible(fault) {
+                    return Bool::from_bool(false);
+                }
+                let by = self.point(solver, model, node, *at);
+                if *at == 1 {
+                    by
+                } else {
+                    let before = self.point(solver, model, node, at - 1);
+                    Bool::and(&[by, before.not()])
+                }
+            }
+            _ => {
+                let index = self.var(solver, model, fault);
+                self.vars[index].clone()
+            }
+        }
+    }
+
+    /// The ladder Bool of `node` at breakpoint `t` (1 ≤ t ≤ EOT, crashes allowed), created with
+    /// its two implications on first use; a new ladder starts with its EOT breakpoint.
+    fn point(&mut self, solver: &Solver, model: &FaultModel, node: &str, t: u64) -> Bool {
+        let eot = model.spec().eot;
+        debug_assert!(t >= 1 && t <= eot);
+        let count = self.ladders.len();
+        let ladder = self
+            .ladders
+            .entry(node.to_string())
+            .or_insert_with(|| Ladder {
+                points: BTreeMap::new(),
+                index: count,
+            });
+        for t in [eot, t] {
+            if ladder.points.contains_key(&t) {
+                continue;
+            }
+            let y = Bool::new_const(format!("y{}_{t}", ladder.index));
+            if let Some((_, below)) = ladder.points.range(..t).next_back() {
+                solver.assert(below.implies(&y));
+            }
+            if let Some((_, above)) = ladder.points.range(t + 1..).next() {
+                solver.assert(y.implies(above));
+            }
+            ladder.points.insert(t, y);
+        }
+        ladder.points[&t].clone()
+    }
+
+    /// "`node` crashes at an admissible time no later than `lt`" (false when there is none).
     pub(crate) fn crashed_by(
         &mut self,
         solver: &Solver,
@@ -61,102 +147,136 @@ impl Catalog {
         node: &str,
         lt: u64,
     ) -> Bool {
-        let Some((first, last)) = model.crash_times(lt) else {
-            return Bool::from_bool(false);
-        };
-        if let Some(by) = self.crashed_by.get(&(node.to_string(), first, last)) {
-            return by.clone();
+        match model.crash_times(lt) {
+            Some((_, last)) => self.point(solver, model, node, last),
+            None => Bool::from_bool(false),
         }
-        // Extend the chain from the latest link already built (iteratively: EOT may be large).
-        let mut previous: Option<Bool> = None;
-        for at in first..=last {
-            let key = (node.to_string(), first, at);
-            if let Some(by) = self.crashed_by.get(&key) {
-                previous = Some(by.clone());
-                continue;
-            }
-            let crash = self.var(
-                solver,
-                model,
-                &Fault::Crash {
-                    node: node.to_string(),
-                    at,
-                },
-            );
-            let by = Bool::new_const(format!("by_{node}_{first}_{at}"));
-            let mut options = vec![self.vars[crash].clone()];
-            options.extend(previous.take());
-            solver.assert(by.implies(Bool::or(&options)));
-            self.crashed_by.insert(key, by.clone());
-            previous = Some(by);
-        }
-        previous.unwrap_or_else(|| Bool::from_bool(false))
     }
 
-    pub(crate) fn get(&self, fault: &Fault) -> Option<usize> {
-        self.index.get(fault).copied()
+    /// "`node` crashes at some time in the run".
+    pub(crate) fn crashed(&mut self, solver: &Solver, model: &FaultModel, node: &str) -> Bool {
+        self.crashed_by(solver, model, node, model.spec().eot)
     }
 
     /// "Some fault at least as strong as `fault` is chosen": a crash of the same node at the
     /// same time or earlier stops everything this crash stops.
-    pub(crate) fn dominated_by_any(&self, fault: &Fault) -> Bool {
+    pub(crate) fn dominated_by_any(
+        &mut self,
+        solver: &Solver,
+        model: &FaultModel,
+        fault: &Fault,
+    ) -> Bool {
         match fault {
-            Fault::Crash { node, at } => {
-                let stronger: Vec<&Bool> = self
-                    .faults
-                    .iter()
-                    .zip(&self.vars)
-                    .filter(|(f, _)| matches!(f, Fault::Crash { node: n, at: t } if n == node && t <= at))
-                    .map(|(_, var)| var)
-                    .collect();
-                Bool::or(&stronger)
-            }
-            _ => match self.get(fault) {
-                Some(index) => self.vars[index].clone(),
-                None => Bool::from_bool(false),
-            },
+            Fault::Crash { node, at } => self.crashed_by(solver, model, node, *at),
+            _ => self.literal(solver, model, fault),
         }
     }
 
-    /// Re-asserts the cardinality bounds when crash or clog variables were added: at most one
-    /// crash per node, at most `max_crashes` crashes, at most `max_clogs` clogs.
+    /// "Crashed at all", per node that has a ladder.
+    fn ladder_tops(&self) -> impl Iterator<Item = Bool> + '_ {
+        self.ladders
+            .values()
+            .filter_map(|ladder| ladder.points.last_key_value().map(|(_, top)| top.clone()))
+    }
+
+    /// Re-asserts the cardinality bounds when a node got a ladder or a clog variable was
+    /// added: at most `max_crashes` crashed nodes, at most `max_clogs` clogs. (At most one
+    /// crash per node holds by construction.)
     pub(crate) fn assert_bounds(&mut self, solver: &Solver, model: &FaultModel) {
-        let crashes: Vec<usize> = (0..self.faults.len())
-            .filter(|&i| matches!(self.faults[i], Fault::Crash { .. }))
+        let clogs: Vec<&Bool> = self
+            .faults
+            .iter()
+            .zip(&self.vars)
+            .filter(|(fault, _)| matches!(fault, Fault::Clog { .. }))
+            .map(|(_, var)| var)
             .collect();
-        let clogs: Vec<usize> = (0..self.faults.len())
-            .filter(|&i| matches!(self.faults[i], Fault::Clog { .. }))
-            .collect();
-        if (crashes.len(), clogs.len()) == self.bounded {
+        let counts = (self.ladders.len(), clogs.len());
+        if counts == self.bounded {
             return;
         }
-        self.bounded = (crashes.len(), clogs.len());
-        let mut per_node: BTreeMap<&str, Vec<&Bool>> = BTreeMap::new();
-        for &i in &crashes {
-            if let Fault::Crash { node, .. } = &self.faults[i] {
-                per_node.entry(node).or_default().push(&self.vars[i]);
-            }
-        }
-        for vars in per_node.values() {
-            solver.assert(atmost(vars.iter().copied(), 1));
-        }
         let spec = model.spec();
-        solver.assert(atmost(
-            crashes.iter().map(|&i| &self.vars[i]),
-            spec.max_crashes,
-        ));
-        solver.assert(atmost(clogs.iter().map(|&i| &self.vars[i]), spec.max_clogs));
+        if counts.1 != self.bounded.1 {
+            solver.assert(atmost(clogs, spec.max_clogs));
+        }
+        if counts.0 != self.bounded.0 {
+            let tops: Vec<Bool> = self.ladder_tops().collect();
+            solver.assert(atmost(tops.iter(), spec.max_crashes));
+        }
+        self.bounded = counts;
     }
 }
 
-/// "`node` crashes at some time in the run".
-pub(crate) fn crashed(
-    solver: &Solver,
-    catalog: &mut Catalog,
-    model: &FaultModel,
-    node: &str,
-) -> Bool {
-    catalog.crashed_by(solver, model, node, model.spec().eot)
+/// "At most k of the counted variables are true" for any k, as one assumption literal: a
+/// sequential counter (Sinz 2005) over the counted variables, built once and extended as
+/// variables are added and as larger bounds are asked for. `reg[i][j]` is forced true when at
+/// least j + 1 of the first i + 1 inputs are; so the bound k is the assumption "not
+/// `reg[last][k]`". Unlike a cardinality constraint asserted per check, it is never rebuilt:
+/// what the solver learnt about it carries over from one check (and one round) to the next.
+///
+/// O(inputs × largest bound) clauses in all.
+pub(crate) struct Counter {
+    inputs: Vec<Bool>,
+    /// Per input, one register per count 1..=width.
+    regs: Vec<Vec<Bool>>,
+    width: usize,
+}
+
+impl Counter {
+    pub(crate) fn new() -> Self {
+        Counter {
+            inputs: Vec::new(),
+            regs: Vec::new(),
+            width: 0,
+        }
+    }
+
+    /// How many inputs it counts.
+    pub(crate) fn len(&self) -> usize {
+        self.inputs.len()
+    }
+
+    /// Counts `input` too.
+    pub(crate) fn push(&mut self, solver: &Solver, input: Bool) {
+        let i = self.inputs.len();
+        self.inputs.push(input);
+        self.regs.push(Vec::with_capacity(self.width));
+        for j in 0..self.width {
+            self.add_register(solver, i, j);
+        }
+    }
+
+    /// Register j of input i with its clauses: "at least j + 1 of inputs 0..=i" forces it.
+    fn add_register(&mut self, solver: &Solver, i: usize, j: usize) {
+        let reg = Bool::new_const(format!("cnt{i}_{j}"));
+        let input = &self.inputs[i];
+        if j == 0 {
+            solver.assert(input.implies(&reg));
+        }
+        if i > 0 {
+            let previous = &self.regs[i - 1];
+            solver.assert(previous[j].implies(&reg));
+            if j > 0 {
+                solver.assert(Bool::and(&[input, &previous[j - 1]]).implies(&reg));
+            }
+        }
+        self.regs[i].push(reg);
+    }
+
+    /// The assumption "at most `k` inputs are true", or `None` when every assignment has at
+    /// most k (k ≥ inputs).
+    pub(crate) fn at_most(&mut self, solver: &Solver, k: usize) -> Option<Bool> {
+        if k >= self.inputs.len() {
+            return None;
+        }
+        while self.width <= k {
+            let j = self.width;
+            self.width += 1;
+            for i in 0..self.inputs.len() {
+                self.add_register(solver, i, j);
+            }
+        }
+        Some(self.regs[self.inputs.len() - 1][k].not())
+    }
 }
 
 /// The goal of one good run, as the encoding needs it: each goal event's premise in the
@@ -176,7 +296,8 @@ pub(crate) struct GoalShape<'a> {
 /// exempt when crashed, stays up.
 ///
 /// Only one Tseitin direction is asserted for each vertex ("broken → its definition"), so
-/// the formula stays monotone in the fault variables.
+/// the formula stays monotone in the fault variables. See [`compress`] for how the vertices
+/// become clauses.
 pub(crate) fn assert_goal_broken(
     solver: &Solver,
     catalog: &mut Catalog,
@@ -186,38 +307,31 @@ pub(crate) fn assert_goal_broken(
     condition: &Bool,
     run_index: usize,
 ) {
-    let graph = &lineage.graph;
-    let broken: Vec<Bool> = graph
-        .node_indices()
-        .map(|v| Bool::new_const(format!("r{run_index}v{}", v.index())))
+    let Compressed { named, nodes } = compress(catalog, solver, model, lineage);
+    let broken: BTreeMap<usize, Bool> = named
+        .iter()
+        .map(|(&vertex, _)| {
+            (
+                vertex,
+                Bool::new_const(format!("r{run_index}v{vertex}")),
+            )
+        })
         .collect();
-    for vertex in graph.node_indices() {
-        if vertex == lineage.goal {
-            continue; // the root's definition is the goal shape below
-        }
-        let premises: Vec<&Bool> = lineage
-            .premises(vertex)
-            .into_iter()
-            .map(|p| &broken[p.index()])
-            .collect();
-        let definition = if graph[vertex].is_or() {
-            Bool::and(&premises)
-        } else {
-            let (faults, crashes) = model.breakers_folded(&graph[vertex]);
-            let mut any: Vec<Bool> = faults
+    for (vertex, clauses) in &named {
+        for clause in clauses {
+            let mut any: Vec<Bool> = clause
+                .lits
                 .iter()
-                .map(|fault| {
-                    let index = catalog.var(solver, model, fault);
-                    catalog.vars[index].clone()
+                .map(|lit| match *lit {
+                    Lit::Fault(index) => catalog.vars[index].clone(),
+                    Lit::Vertex(premise) => broken[&premise].clone(),
                 })
                 .collect();
-            for (node, lt) in crashes {
-                any.push(catalog.crashed_by(solver, model, node, lt));
+            for &(node, t) in &clause.crashes {
+                any.push(catalog.crashed_by(solver, model, &nodes[node], t));
             }
-            any.extend(premises.into_iter().cloned());
-            Bool::or(&any)
-        };
-        solver.assert(broken[vertex.index()].implies(&definition));
+            solver.assert(broken[vertex].implies(Bool::or(&any)));
+        }
     }
     let premise_of: BTreeMap<u64, usize> = lineage
         .goal_premises
@@ -225,16 +339,16 @@ pub(crate) fn assert_goal_broken(
         .map(|(event, premise)| (*event, premise.index()))
         .collect();
     let mut event_broken = |event: &u64| -> Bool {
-        let Some(&premise) = premise_of.get(event) else {
+        let Some(premise) = premise_of.get(event).and_then(|p| broken.get(p)) else {
             // Not in the lineage: nothing can break it (an invariant of `build_lineage`).
             return Bool::from_bool(false);
         };
         match goal.exempt.get(event) {
             Some(node) => {
-                let up = crashed(solver, catalog, model, node).not();
-                Bool::and(&[&broken[premise], &up])
+                let up = catalog.crashed(solver, model, node).not();
+                Bool::and(&[premise, &up])
             }
-            None => broken[premise].clone(),
+            None => premise.clone(),
         }
     };
     let mut options: Vec<Bool> = goal.all_of.iter().map(&mut event_broken).collect();
@@ -243,4 +357,291 @@ pub(crate) fn assert_goal_broken(
         options.push(Bool::and(&members));
     }
     solver.assert(condition.implies(Bool::or(&options)));
+}
+
+/// A literal of a vertex's definition before it becomes a Z3 term: a fault variable (an index
+/// into [`Catalog::vars`]) or another vertex's "broken".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+enum Lit {
+    Fault(usize),
+    Vertex(usize),
+}
+
+/// A disjunction: its literals and its "crashed by t" thresholds (node index, t). Two
+/// thresholds of one node fold into the later one: crashed by t₁ or by t₂ is crashed by
+/// max(t₁, t₂).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Clause {
+    lits: Vec<Lit>,
+    crashes: Vec<(usize, u64)>,
+}
+
+impl Clause {
+    fn append(&mut self, mut other: Clause) {
+        self.lits.append(&mut other.lits);
+        self.crashes.append(&mut other.crashes);
+    }
+
+    /// Literals and thresholds.
+    fn len(&self) -> usize {
+        self.lits.len() + self.crashes.len()
+    }
+
+    /// Whether this normalised clause is short enough to copy into every dependent. (Only
+    /// called right after [`Clause::normalize`].)
+    fn is_normal_and_small(&self) -> bool {
+        self.len() <= SMALL
+    }
+
+    /// Sorted, without duplicates, one threshold per node (the latest).
+    fn normalize(&mut self) {
+        self.lits.sort_unstable();
+        self.lits.dedup();
+        // Descending times within a node, so that dedup keeps each node's latest.
+        self.crashes
+            .sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+        self.crashes.dedup_by_key(|(node, _)| *node);
+    }
+}
+
+/// What a vertex's definition is while its dependents are still to come: one disjunction
+/// (an AND vertex: broken if any premise or breaker is) or a conjunction of disjunctions (a
+/// fact: broken if every derivation is).
+enum Definition {
+    Any(Clause),
+    All(Vec<Clause>),
+}
+
+/// The lineage as clauses: for each vertex that keeps a variable, "broken → each clause".
+struct Compressed {
+    named: BTreeMap<usize, Vec<Clause>>,
+    /// Node names, by the index the clauses use.
+    nodes: Vec<String>,
+}
+
+/// Literals (thresholds included) up to which a vertex's definition is copied into every
+/// vertex that needs it instead of getting a variable.
+const SMALL: usize = 8;
+
+/// Turns a lineage graph into as few clauses as the same constraint allows, in O(V + E) (plus
+/// sorting): the encoding is linear in the lineage, and the lineage of a protocol that
+/// repeats itself every round folds to a few clauses.
+///
+/// Every vertex's "broken" occurs only positively (in its dependents' definitions and in the
+/// goal), so replacing it by its definition wherever it occurs is the same constraint on the
+/// fault variables. That is done when it costs nothing:
+///
+/// - a definition that is one short disjunction (at most [`SMALL`] literals, after folding) is
+///   copied into every dependent: a chain of timers or re-sends at one node folds to "that node
+///   crashed by t";
+/// - a vertex that only one other vertex needs is substituted into it (an AND's disjunction
+///   joins the dependent AND's disjunction, or becomes one clause of a dependent fact; a
+///   fact's clauses join a dependent fact's). A fact with several clauses that an AND vertex
+///   needs keeps its variable (a conjunction inside a disjunction).
+///
+/// And clauses are simplified:
+///
+/// - thresholds of one node in one clause fold into the latest (the ladder is exact);
+/// - among a fact's clauses, one implied by another is dropped ([`drop_implied`]): the
+///   clauses of a message re-sent every round fold into the earliest ones.
+///
+/// Goal premises always keep their variable. A graph with a cycle (never built by
+/// [`crate::build_lineage`]) is encoded vertex by vertex, with a variable each.
+fn compress(
+    catalog: &mut Catalog,
+    solver: &Solver,
+    model: &FaultModel,
+    lineage: &LineageGraph,
+) -> Compressed {
+    use petgraph::Direction;
+    use petgraph::graph::NodeIndex;
+
+    let graph = &lineage.graph;
+    let goal_premises: std::collections::BTreeSet<usize> = lineage
+        .goal_premises
+        .iter()
+        .map(|(_, premise)| premise.index())
+        .collect();
+    // Premises before their dependents; without an order, nothing is substituted.
+    let order = petgraph::algo::toposort(graph, None).ok();
+    let substitutes = order.is_some();
+    // The one vertex that needs `vertex`, if it is one and may take its definition.
+    let sole_dependent = |vertex: NodeIndex| -> Option<NodeIndex> {
+        if !substitutes || goal_premises.contains(&vertex.index()) {
+            return None;
+        }
+        let mut dependents = graph.neighbors_directed(vertex, Direction::Incoming);
+        let dependent = dependents.next()?;
+        (dependents.next().is_none() && dependent != lineage.goal).then_some(dependent)
+    };
+    let mut node_index: BTreeMap<String, usize> = BTreeMap::new();
+    let mut nodes: Vec<String> = Vec::new();
+    let mut pending: Vec<Option<Definition>> = (0..graph.node_count()).map(|_| None).collect();
+    let mut small: Vec<Option<Clause>> = vec![None; graph.node_count()];
+    let mut named = BTreeMap::new();
+    let vertices: Vec<NodeIndex> = match &order {
+        Some(order) => order.iter().rev().copied().collect(),
+        None => graph.node_indices().collect(),
+    };
+    for vertex in vertices {
+        if vertex == lineage.goal {
+            continue; // the root's definition is the goal shape
+        }
+        let mut definition = if graph[vertex].is_or() {
+            Definition::All(Vec::new())
+        } else {
+            let (faults, crashes) = model.breakers_folded(&graph[vertex]);
+            let mut own = Clause::default();
+            for fault in &faults {
+                own.lits.push(Lit::Fault(catalog.var(solver, model, fault)));
+            }
+            for (node, lt) in crashes {
+                let Some((_, last)) = model.crash_times(lt) else {
+                    continue;
+                };
+                let index = *node_index.entry(node.to_string()).or_insert_with(|| {
+                    nodes.push(node.to_string());
+                    nodes.len() - 1
+                });
+                own.crashes.push((index, last));
+            }
+            Definition::Any(own)
+        };
+        for premise in graph.neighbors(vertex) {
+            let substituted = match &small[premise.index()] {
+                Some(clause) if substitutes => Some(Definition::Any(clause.clone())),
+                _ => pending[premise.index()].take(),
+            };
+            match (&mut definition, substituted) {
+                (Definition::Any(clause), Some(Definition::Any(inner))) => clause.append(inner),
+                (Definition::All(clauses), Some(Definition::Any(inner))) => clauses.push(inner),
+                (Definition::All(clauses), Some(Definition::All(inner))) => clauses.extend(inner),
+                (Definition::Any(clause), None) => {
+                    clause.lits.push(Lit::Vertex(premise.index()));
+                }
+                (Definition::All(clauses), None) => clauses.push(Clause {
+                    lits: vec![Lit::Vertex(premise.index())],
+                    crashes: Vec::new(),
+                }),
+                // Never pending: a fact with several clauses keeps its variable in an AND.
+                (Definition::Any(_), Some(Definition::All(_))) => {
+                    unreachable!("a conjunction inside a disjunction keeps its variable")
+                }
+            }
+        }
+        // Short definitions are normalised now (bounded work) to see if they are small.
+        definition = match definition {
+            Definition::Any(mut clause) if clause.len() <= 4 * SMALL => {
+                clause.normalize();
+                Definition::Any(clause)
+            }
+            Definition::All(clauses) if clauses.len() <= 4 => {
+                let mut clauses = drop_implied(clauses);
+                if clauses.len() == 1 {
+                    Definition::Any(clauses.remove(0))
+                } else {
+                    Definition::All(clauses)
+                }
+            }
+            other => other,
+        };
+        if let Definition::Any(clause) = &definition
+            && clause.is_normal_and_small()
+            && substitutes
+        {
+            small[vertex.index()] = Some(clause.clone());
+            if !goal_premises.contains(&vertex.index()) {
+                continue;
+            }
+        }
+        let substituted = sole_dependent(vertex).is_some_and(|dependent| {
+            // A fact with several clauses is not substituted into an AND vertex.
+            matches!(definition, Definition::Any(_)) || graph[dependent].is_or()
+        });
+        if substituted {
+            pending[vertex.index()] = Some(definition);
+        } else {
+            let clauses = match definition {
+                Definition::Any(mut clause) => {
+                    clause.normalize();
+                    vec![clause]
+                }
+                Definition::All(clauses) => drop_implied(clauses),
+            };
+            named.insert(vertex.index(), clauses);
+        }
+    }
+    Compressed { named, nodes }
+}
+
+/// The clauses of a conjunction without those another clause implies: same literals, the same
+/// nodes' thresholds (or a subset of them) each no later. Exact for one or two thresholds per
+/// clause (a sort and a sweep); with more, each clause is compared with at most the 64 latest
+/// kept ones (a clause kept that another implies is harmless).
+fn drop_implied(mut clauses: Vec<Clause>) -> Vec<Clause> {
+    for clause in &mut clauses {
+        clause.normalize();
+    }
+    // Group by literals and by the nodes thresholded; sort each group's threshold vectors.
+    let mut groups: BTreeMap<(Vec<Lit>, Vec<usize>), Vec<Vec<u64>>> = BTreeMap::new();
+    for clause in clauses {
+        let (nodes, times): (Vec<usize>, Vec<u64>) = clause.crashes.into_iter().unzip();
+        groups.entry((clause.lits, nodes)).or_default().push(times);
+    }
+    let mut kept = Vec::new();
+    for ((lits, nodes), mut vectors) in groups {
+        vectors.sort_unstable();
+        vectors.dedup();
+        let frontier: Vec<Vec<u64>> = match nodes.len() {
+            0 | 1 => vectors.into_iter().take(1).collect(),
+            2 => {
+                let mut frontier: Vec<Vec<u64>> = Vec::new();
+                for times in vectors {
+                    // Ascending in the first time: kept iff its second is below every kept one.
+                    if frontier.last().is_none_or(|last| times[1] < last[1]) {
+                        frontier.push(times);
+                    }
+                }
+                frontier
+            }
+            _ => {
+                let mut frontier: Vec<Vec<u64>> = Vec::new();
+                for times in vectors {
+                    let implied = frontier.iter().rev().take(64).any(|kept| {
+                        kept.iter().zip(&times).all(|(k, t)| k <= t)
+                    });
+                    if !implied {
+                        frontier.push(times);
+                    }
+                }
+                frontier
+            }
+        };
+        for times in frontier {
+            kept.push(Clause {
+                lits: lits.clone(),
+                crashes: nodes.iter().copied().zip(times).collect(),
+            });
+        }
+    }
+    // Subsets of literals or nodes (rarer): a clause with no literal and one threshold, the
+    // commonest, implies every clause with a later threshold of that node.
+    let single: BTreeMap<usize, u64> = kept
+        .iter()
+        .filter(|c| c.lits.is_empty() && c.crashes.len() == 1)
+        .map(|c| c.crashes[0])
+        .fold(BTreeMap::new(), |mut best, (node, t)| {
+            let entry = best.entry(node).or_insert(t);
+            *entry = (*entry).min(t);
+            best
+        });
+    kept.retain(|clause| {
+        let is_single = clause.lits.is_empty() && clause.crashes.len() == 1;
+        is_single
+            || !clause
+                .crashes
+                .iter()
+                .any(|(node, t)| single.get(node).is_some_and(|s| s <= t))
+    });
+    kept
 }

@@ -28,18 +28,35 @@ fn loss_patterns(nodes: u64) -> BigUint {
     BigUint::from(1u32) << nodes.saturating_sub(1)
 }
 
-/// Σ_{c=1}^{last} L^min(EFF, c−1): omission patterns of a node crashing at round c.
+/// Σ_{k=0}^{count−1} L^k with L = 2^(N−1) (a geometric series of powers of two, in closed
+/// form: O(size of the result), however many terms).
+fn loss_series(count: u64, nodes: u64) -> BigUint {
+    let bits = nodes.saturating_sub(1);
+    if bits == 0 || count == 0 {
+        return BigUint::from(count);
+    }
+    // (L^count − 1) / (L − 1).
+    let total_bits = usize::try_from(bits.saturating_mul(count)).unwrap_or(usize::MAX);
+    ((BigUint::from(1u32) << total_bits) - 1u32) / (loss_patterns(nodes) - 1u32)
+}
+
+/// L^e for L = 2^(N−1): a shift.
+fn loss_power(exponent: u64, nodes: u64) -> BigUint {
+    let bits = nodes.saturating_sub(1).saturating_mul(exponent);
+    BigUint::from(1u32) << usize::try_from(bits).unwrap_or(usize::MAX)
+}
+
+/// Σ_{c=1}^{last} L^min(EFF, c−1): omission patterns of a node crashing at round c. The terms
+/// with c − 1 ≥ EFF are all L^EFF.
 fn crash_patterns(eff: u64, last: u64, nodes: u64) -> BigUint {
-    let loss = loss_patterns(nodes);
-    (1..=last)
-        .map(|c| loss.pow(u32::try_from(eff.min(c - 1)).unwrap_or(u32::MAX)))
-        .sum()
+    let below = last.min(eff);
+    loss_series(below, nodes) + loss_power(eff, nodes) * BigUint::from(last - below)
 }
 
 /// Molly's `grossEstimate(eot, eff, crashes, nodes)`.
 ///
 /// # Complexity
-/// O(EOT) big-number multiplications.
+/// O(EFF · N · C) bits of big-number arithmetic, whatever EOT is.
 pub fn gross_estimate(eot: u64, eff: u64, crashes: u64, nodes: u64) -> BigUint {
     let crashes = crashes.min(nodes);
     let crash_free = loss_patterns(nodes).pow(u32::try_from(eff).unwrap_or(u32::MAX));
@@ -63,7 +80,11 @@ fn omission_patterns(eff: u64, end: u64, nodes: u64) -> BigUint {
 /// crash) — the fault sets [`crate::exhaustive_sets`] enumerates, with no clogs.
 pub fn exact_count(eot: u64, eff: u64, crashes: u64, nodes: u64) -> BigUint {
     let crash_free = omission_patterns(eff, u64::MAX, nodes);
-    let crashing: BigUint = (1..=eot).map(|c| omission_patterns(eff, c, nodes)).sum();
+    // Σ_{c=1}^{EOT} L^(min(EFF, c) − 1), in closed form: the first min(EOT, EFF) terms are
+    // L^0..L^(min−1), every later one is L^(EFF−1).
+    let below = eot.min(eff);
+    let crashing = loss_series(below, nodes)
+        + loss_power(eff.saturating_sub(1), nodes) * BigUint::from(eot - below);
     (0..=crashes.min(nodes))
         .map(|k| {
             binomial(nodes, k)
@@ -180,6 +201,28 @@ mod tests {
         // ≤1 crash: 2·2 + 2·(5·2) = 24 (the gross estimate says 88).
         assert_eq!(exact_count(3, 2, 1, 2).to_string(), "24");
         assert_eq!(gross(3, 2, 1, 2), "88");
+    }
+
+    #[test]
+    fn closed_forms_equal_the_sums_they_replace() {
+        let loss = |nodes: u64| BigUint::from(1u32) << nodes.saturating_sub(1);
+        for nodes in 1..5u64 {
+            for eff in 0..7u64 {
+                for eot in eff.max(1)..9 {
+                    let gross_sum: BigUint = (1..=eot + 1)
+                        .map(|c| loss(nodes).pow(u32::try_from(eff.min(c - 1)).unwrap()))
+                        .sum();
+                    assert_eq!(crash_patterns(eff, eot + 1, nodes), gross_sum);
+                    let exact_sum: BigUint = (1..=eot)
+                        .map(|c| omission_patterns(eff, c, nodes))
+                        .sum();
+                    let below = eot.min(eff);
+                    let closed = loss_series(below, nodes)
+                        + loss_power(eff.saturating_sub(1), nodes) * BigUint::from(eot - below);
+                    assert_eq!(closed, exact_sum, "{eot}/{eff}/{nodes}");
+                }
+            }
+        }
     }
 
     #[test]

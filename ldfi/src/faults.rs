@@ -134,7 +134,7 @@ impl FaultModel {
         (faults, crashed_by)
     }
 
-    /// The admissible crash times of `node` up to `lt` as (first, last), if there are any.
+    /// The admissible crash times up to `lt` as (first, last), if there are any.
     pub(crate) fn crash_times(&self, lt: u64) -> Option<(u64, u64)> {
         let last = lt.min(self.spec.eot);
         (self.spec.max_crashes > 0 && last >= 1).then_some((1, last))
@@ -182,9 +182,27 @@ impl FaultModel {
     /// the run too: a crash after a node's last event changes no event but adds a `crash`.
     ///
     /// # Complexity
-    /// O(events + faults returned): a node's crashes are listed once, up to its latest
-    /// event, not once per event (which was quadratic in EOT).
+    /// O(events + faults returned). The list names every crash time one by one, so it grows
+    /// with EOT; the encoding uses [`FaultModel::affecting_folded`] instead.
     pub fn affecting(&self, trace: &Trace, crash_set_matters: bool) -> BTreeSet<Fault> {
+        let (mut out, latest) = self.affecting_folded(trace, crash_set_matters);
+        for (node, lt) in latest {
+            self.crashes_through(&node, lt, &mut out);
+        }
+        out.into_iter().collect()
+    }
+
+    /// [`FaultModel::affecting`] with the crashes folded: the faults other than crashes, and
+    /// for each node the latest time t such that a crash of it at or before t changes the run
+    /// (only nodes for which some admissible crash does).
+    ///
+    /// # Complexity
+    /// O(events + faults returned), whatever EOT is.
+    pub(crate) fn affecting_folded(
+        &self,
+        trace: &Trace,
+        crash_set_matters: bool,
+    ) -> (Vec<Fault>, BTreeMap<String, u64>) {
         let mut out = Vec::new();
         // The latest time each node does something a crash would stop: a crash at or before
         // it changes the run; crashes stopping earlier events are a subset.
@@ -249,13 +267,15 @@ impl FaultModel {
                 latest.insert(node, self.spec.eot);
             }
         }
-        for (node, lt) in latest {
-            self.crashes_through(node, lt, &mut out);
-        }
         for (dst, lt) in clogged {
             self.clogs_over(dst, lt, &mut out);
         }
-        out.into_iter().collect()
+        let latest = latest
+            .into_iter()
+            .filter(|&(_, lt)| self.crash_times(lt).is_some())
+            .map(|(node, lt)| (node.to_string(), lt.min(self.spec.eot)))
+            .collect();
+        (out, latest)
     }
 }
 

@@ -4,10 +4,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use faultline_trace::{FailureSpec, Fault, Goal, GoalScope, NodeId, Trace};
-use z3::ast::{Bool, atmost};
-use z3::{Params, SatResult, Solver};
+use z3::ast::Bool;
+use z3::{Model, Params, SatResult, Solver};
 
-use crate::encode::{Catalog, GoalShape, assert_goal_broken, crashed};
+use crate::encode::{Catalog, Counter, GoalShape, assert_goal_broken};
 use crate::{FaultModel, Judgement, LdfiError, LineageGraph, Outcome, build_lineage};
 
 /// Whether a crash after a node's last event (which changes no event) can change the verdict.
@@ -27,6 +27,11 @@ fn exemptions(trace: &Trace, goal: &Goal) -> BTreeMap<u64, NodeId> {
     }
 }
 
+/// Whether `var` is true in `model`.
+fn holds(model: &Model, var: &Bool) -> bool {
+    model.eval(var, true).and_then(|b| b.as_bool()) == Some(true)
+}
+
 /// What one call of [`Proposer::propose`] found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Proposals {
@@ -39,11 +44,22 @@ pub enum Proposals {
 }
 
 /// The incremental Z3 problem of one search. Not `Send`: it lives on the search thread.
+///
+/// Everything is asserted once into one incremental SAT solver (Z3's `QF_FD` solver) and never
+/// retracted: the size bound of a check and the blocks of one batch of proposals are
+/// assumptions (a [`Counter`] literal, a selector the batch then retires), so what the solver
+/// learns carries over from check to check and from round to round.
 pub struct Proposer {
     model: FaultModel,
     solver: Solver,
     catalog: Catalog,
+    /// "At most k faults", over every omission and clog variable and every node's "crashed".
+    counter: Counter,
+    /// Omission and clog variables already counted; nodes whose "crashed" is counted.
+    counted_faults: usize,
+    counted_nodes: BTreeSet<NodeId>,
     runs_encoded: usize,
+    batches: u64,
     size_floor: u32,
     solver_calls: u64,
     tried: BTreeSet<Vec<Fault>>,
@@ -52,7 +68,11 @@ pub struct Proposer {
 impl Proposer {
     /// An empty problem for `spec`; each solver check gives up after `timeout_ms` (0 = never).
     pub fn new(spec: FailureSpec, timeout_ms: u32) -> Self {
-        let solver = Solver::new();
+        // The incremental SAT solver with cardinality support: hitting sets with dozens of
+        // faults and hundreds of variables take it milliseconds, where the SMT core's
+        // cardinality reasoning took seconds to minutes (relay-chain-ack at 40 rounds or 9
+        // nodes). Every Z3 build knows the logic; the fallback is only defensive.
+        let solver = Solver::new_for_logic("QF_FD").unwrap_or_default();
         let mut params = Params::new();
         // Z3 must not take SIGINT for itself: the caller decides what Ctrl-C means (a partial
         // report), and a check cut short by it would look like a solver timeout.
@@ -65,7 +85,11 @@ impl Proposer {
             model: FaultModel::new(spec),
             solver,
             catalog: Catalog::new(),
+            counter: Counter::new(),
+            counted_faults: 0,
+            counted_nodes: BTreeSet::new(),
             runs_encoded: 0,
+            batches: 0,
             size_floor: 1,
             solver_calls: 0,
             tried: BTreeSet::new(),
@@ -82,9 +106,17 @@ impl Proposer {
         self.solver_calls
     }
 
-    /// Number of fault variables created so far.
+    /// Number of fault variables created so far: one per omission or clog, one per crash
+    /// breakpoint (a node's crash times that some constraint tells apart; see
+    /// `encode.rs`).
     pub fn variable_count(&self) -> usize {
         self.catalog.faults.len()
+            + self
+                .catalog
+                .ladders
+                .values()
+                .map(|ladder| ladder.points.len())
+                .sum::<usize>()
     }
 
     /// Learns from one judged run: a bad run is a counterexample; a vacuous one (or a good
@@ -180,8 +212,7 @@ impl Proposer {
                         );
                     }
                     GoalScope::ExactCrashes => {
-                        let index = self.catalog.var(&self.solver, &self.model, fault);
-                        parts.push(self.catalog.vars[index].clone());
+                        parts.push(self.catalog.literal(&self.solver, &self.model, fault));
                     }
                 }
             }
@@ -192,7 +223,7 @@ impl Proposer {
                     .iter()
                     .any(|f| matches!(f, Fault::Crash { node: n, .. } if n == node));
                 if !crashed_here {
-                    parts.push(crashed(&self.solver, &mut self.catalog, &self.model, node).not());
+                    parts.push(self.catalog.crashed(&self.solver, &self.model, node).not());
                 }
             }
         }
@@ -214,23 +245,12 @@ impl Proposer {
                         dst: dst.clone(),
                         at: *at,
                     };
-                    let index = self.catalog.var(&self.solver, &self.model, &fault);
-                    self.catalog.vars[index].clone()
+                    self.catalog.literal(&self.solver, &self.model, &fault)
                 }
-                // Both polarities must be exact (a cube may say "never crashes"), so not the
-                // one-directional `crashed` chain: the disjunction of the node's crash times.
+                // The crash ladders are exact in both polarities: a cube may say "never
+                // crashes".
                 crate::SplitVar::Crashes { node } => {
-                    let times: Vec<Bool> = (1..=self.model.spec().eot)
-                        .map(|at| {
-                            let fault = Fault::Crash {
-                                node: node.clone(),
-                                at,
-                            };
-                            let index = self.catalog.var(&self.solver, &self.model, &fault);
-                            self.catalog.vars[index].clone()
-                        })
-                        .collect();
-                    Bool::or(&times)
+                    self.catalog.crashed(&self.solver, &self.model, node)
                 }
             })
             .collect();
@@ -265,10 +285,7 @@ impl Proposer {
         sorted.sort();
         let vars: Vec<Bool> = sorted
             .iter()
-            .map(|fault| {
-                let index = self.catalog.var(&self.solver, &self.model, fault);
-                self.catalog.vars[index].clone()
-            })
+            .map(|fault| self.catalog.literal(&self.solver, &self.model, fault))
             .collect();
         self.tried.insert(sorted);
         self.solver.assert(Bool::and(&vars).not());
@@ -278,11 +295,10 @@ impl Proposer {
     /// Adds a raw support: a later proposal must contain at least one of `faults` (a hitting
     /// set constraint; for foreign lineage and for tests).
     pub fn add_support(&mut self, faults: &[Fault]) {
-        let indices: Vec<usize> = faults
+        let vars: Vec<Bool> = faults
             .iter()
-            .map(|fault| self.catalog.var(&self.solver, &self.model, fault))
+            .map(|fault| self.catalog.literal(&self.solver, &self.model, fault))
             .collect();
-        let vars: Vec<&Bool> = indices.iter().map(|&i| &self.catalog.vars[i]).collect();
         self.solver.assert(Bool::or(&vars));
         self.catalog.assert_bounds(&self.solver, &self.model);
     }
@@ -291,96 +307,158 @@ impl Proposer {
     fn add_tried(&mut self, faults: &[Fault], trace: &Trace, crash_set_matters: bool) {
         let mut sorted = faults.to_vec();
         sorted.sort();
-        let mine: Vec<usize> = sorted
+        let mut escape: Vec<Bool> = sorted
             .iter()
-            .map(|fault| self.catalog.var(&self.solver, &self.model, fault))
+            .map(|fault| self.catalog.literal(&self.solver, &self.model, fault).not())
             .collect();
-        let affecting: Vec<usize> = self
-            .model
-            .affecting(trace, crash_set_matters)
-            .iter()
-            .filter(|fault| sorted.binary_search(fault).is_err())
-            .map(|fault| self.catalog.var(&self.solver, &self.model, fault))
-            .collect();
-        let mut escape: Vec<Bool> = mine.iter().map(|&i| self.catalog.vars[i].not()).collect();
-        escape.extend(affecting.iter().map(|&i| self.catalog.vars[i].clone()));
+        let (others, latest) = self.model.affecting_folded(trace, crash_set_matters);
+        for fault in others {
+            if sorted.binary_search(&fault).is_err() {
+                escape.push(self.catalog.literal(&self.solver, &self.model, &fault));
+            }
+        }
+        for (node, lt) in latest {
+            // A node crashes once: another crash time of a node this set crashes already
+            // escapes through "not this crash".
+            let crashes_here = sorted
+                .iter()
+                .any(|f| matches!(f, Fault::Crash { node: n, .. } if *n == node));
+            if !crashes_here {
+                escape.push(self.catalog.crashed_by(&self.solver, &self.model, &node, lt));
+            }
+        }
         self.solver.assert(Bool::or(&escape));
         self.tried.insert(sorted);
     }
 
     /// "Not every fault of `set` (or a stronger one) is chosen."
-    fn dominator_block(&self, set: &[Fault]) -> Bool {
+    fn dominator_block(&mut self, set: &[Fault]) -> Bool {
         let parts: Vec<Bool> = set
             .iter()
-            .map(|fault| self.catalog.dominated_by_any(fault))
+            .map(|fault| {
+                self.catalog
+                    .dominated_by_any(&self.solver, &self.model, fault)
+            })
             .collect();
         Bool::and(&parts).not()
+    }
+
+    /// Extends the counter to the variables created since the last proposal.
+    fn count_new_variables(&mut self) {
+        while self.counted_faults < self.catalog.vars.len() {
+            let var = self.catalog.vars[self.counted_faults].clone();
+            self.counter.push(&self.solver, var);
+            self.counted_faults += 1;
+        }
+        for (node, ladder) in &self.catalog.ladders {
+            if self.counted_nodes.contains(node) {
+                continue;
+            }
+            if let Some((_, top)) = ladder.points.last_key_value() {
+                self.counter.push(&self.solver, top.clone());
+                self.counted_nodes.insert(node.clone());
+            }
+        }
+    }
+
+    /// One solver check under `assumptions`.
+    fn check(&mut self, assumptions: &[Bool]) -> SatResult {
+        self.solver_calls += 1;
+        self.solver.check_assumptions(assumptions)
     }
 
     /// Up to `count` new fault sets, smallest first. Each is subset-minimal among the sets
     /// allowed now, respects the failure spec, and is not implied by a tried set; within one
     /// call no set contains (a stronger version of) another. Crashes are placed as late as
     /// still breaks every support.
+    ///
+    /// Sizes are tried upwards from the smallest still possible; the first time a size has no
+    /// set, one check without a bound says whether any set is left at all (so a certificate
+    /// takes one check, not one per size up to the number of variables), and its model is
+    /// proposed at once when it is of the next size.
     pub fn propose(&mut self, count: usize) -> Proposals {
-        let size_max = u32::try_from(self.catalog.vars.len()).unwrap_or(u32::MAX);
-        let mut found: Vec<Vec<usize>> = Vec::new();
-        let mut size = self.size_floor;
-        self.solver.push(); // the batch's own blocks live in this scope
-        while found.len() < count && size <= size_max {
-            self.solver.push();
-            self.solver.assert(atmost(&self.catalog.vars, size));
-            self.solver_calls += 1;
-            match self.solver.check() {
+        self.count_new_variables();
+        let inputs = self.counter.len();
+        // The batch's blocks hold while this selector is assumed; it is retired at the end.
+        self.batches += 1;
+        let batch = Bool::new_const(format!("batch{}", self.batches));
+        let mut found: Vec<Vec<Fault>> = Vec::new();
+        let mut size = usize::try_from(self.size_floor).unwrap_or(usize::MAX);
+        let mut any_left_checked = false;
+        // Set when a check without a size bound found nothing: no set is left at all.
+        let mut exhausted = false;
+        let outcome = loop {
+            if found.len() >= count || size > inputs {
+                break None;
+            }
+            let mut assumptions = vec![batch.clone()];
+            let bound = self.counter.at_most(&self.solver, size);
+            let bounded = bound.is_some();
+            assumptions.extend(bound);
+            let mut result = self.check(&assumptions);
+            if result == SatResult::Unsat && bounded && !any_left_checked {
+                // Is there a set of any size? If not, stop here; if its model is of the next
+                // size, it is a smallest set.
+                any_left_checked = true;
+                if found.is_empty() {
+                    self.size_floor = u32::try_from(size + 1).unwrap_or(u32::MAX);
+                }
+                match self.check(&[batch.clone()]) {
+                    SatResult::Unsat => {
+                        exhausted = true;
+                        break None;
+                    }
+                    SatResult::Unknown => break Some(self.unknown()),
+                    SatResult::Sat => {
+                        size += 1;
+                        let next = self.solver.get_model().map(|m| self.model_set(&m));
+                        if next.as_ref().is_some_and(|set| set.len() == size) {
+                            result = SatResult::Sat;
+                        } else {
+                            continue;
+                        }
+                    }
+                }
+            }
+            match result {
                 SatResult::Unsat => {
-                    self.solver.pop(1);
                     if found.is_empty() {
                         // Constraints only grow, so no set this small will ever be allowed again.
-                        self.size_floor = size + 1;
+                        self.size_floor = u32::try_from(size + 1).unwrap_or(u32::MAX);
+                    }
+                    if !bounded {
+                        exhausted = true;
+                        break None;
                     }
                     size += 1;
                 }
-                SatResult::Unknown => {
-                    let reason = self.solver.get_reason_unknown().unwrap_or_default();
-                    self.solver.pop(2);
-                    return Proposals::Unknown(reason);
-                }
+                SatResult::Unknown => break Some(self.unknown()),
                 SatResult::Sat => {
-                    let set = self.model_set().map(|set| self.latest_crashes(set));
-                    self.solver.pop(1);
-                    let Some(set) = set else { break };
-                    let faults: Vec<Fault> = set
-                        .iter()
-                        .map(|&i| self.catalog.faults[i].clone())
-                        .collect();
-                    let block = self.dominator_block(&faults);
-                    self.solver.assert(&block);
+                    let Some(set) = self.solver.get_model().map(|m| self.model_set(&m)) else {
+                        break None;
+                    };
+                    let set = self.latest_crashes(set, &batch);
+                    let block = self.dominator_block(&set);
+                    self.solver.assert(batch.implies(&block));
                     found.push(set);
                 }
             }
+        };
+        self.solver.assert(batch.not());
+        if let Some(unknown) = outcome {
+            return unknown;
         }
-        self.solver.pop(1);
         if found.is_empty() {
-            return if size > size_max {
+            return if exhausted || size > inputs {
                 Proposals::Exhausted
             } else {
                 Proposals::Unknown("no model".into())
             };
         }
-        let sets: Vec<Vec<Fault>> = found
-            .into_iter()
-            .map(|set| {
-                let mut faults: Vec<Fault> = set
-                    .iter()
-                    .map(|&i| self.catalog.faults[i].clone())
-                    .collect();
-                faults.sort();
-                faults
-            })
-            .collect();
         // Never true of a model Z3 found, but a check cut short (an interrupt from another
         // thread) must not turn into a proposal that breaks the search's invariants: say the
         // solver gave up instead.
-        if let Some(bad) = sets
+        if let Some(bad) = found
             .iter()
             .find(|faults| !self.model.respects_spec(faults) || self.tried.contains(*faults))
         {
@@ -389,71 +467,143 @@ impl Proposer {
                 faultline_trace::faults_to_json(bad)
             ));
         }
-        Proposals::Sets(sets)
+        Proposals::Sets(found)
     }
 
-    /// The fault variables true in the current model, ascending.
-    fn model_set(&self) -> Option<Vec<usize>> {
-        let model = self.solver.get_model()?;
-        Some(
-            (0..self.catalog.vars.len())
-                .filter(|&i| {
-                    model
-                        .eval(&self.catalog.vars[i], true)
-                        .and_then(|b| b.as_bool())
-                        == Some(true)
-                })
-                .collect(),
-        )
+    /// The solver gave up: why.
+    fn unknown(&self) -> Proposals {
+        Proposals::Unknown(self.solver.get_reason_unknown().unwrap_or_default())
     }
 
-    /// Moves each crash of `set` to the latest time that still satisfies every constraint.
-    fn latest_crashes(&mut self, mut set: Vec<usize>) -> Vec<usize> {
-        for position in 0..set.len() {
-            let Fault::Crash { node, at } = self.catalog.faults[set[position]].clone() else {
-                continue;
-            };
-            let mut later: Vec<(u64, usize)> = self
-                .catalog
-                .faults
-                .iter()
-                .enumerate()
-                .filter_map(|(i, f)| match f {
-                    Fault::Crash { node: n, at: t } if *n == node && *t > at => Some((*t, i)),
-                    _ => None,
-                })
-                .collect();
-            later.sort_unstable_by(|a, b| b.cmp(a));
-            for (_, candidate) in later {
-                let mut trial = set.clone();
-                trial[position] = candidate;
-                if self.satisfies_exactly(&trial) {
-                    set = trial;
-                    break;
-                }
+    /// The fault set of `model`, sorted: the omissions and clogs whose variable is true, and
+    /// for each node that crashes, the latest time of the interval its crash lies in.
+    fn model_set(&self, model: &Model) -> Vec<Fault> {
+        let mut set: Vec<Fault> = self
+            .catalog
+            .faults
+            .iter()
+            .zip(&self.catalog.vars)
+            .filter(|(_, var)| holds(model, var))
+            .map(|(fault, _)| fault.clone())
+            .collect();
+        for (node, ladder) in &self.catalog.ladders {
+            let points: Vec<(&u64, &Bool)> = ladder.points.iter().collect();
+            // The ladder is monotone: false up to the crash's interval, true from it on.
+            let first = points.partition_point(|(_, y)| !holds(model, y));
+            if let Some(&(&at, _)) = points.get(first) {
+                set.push(Fault::Crash {
+                    node: node.clone(),
+                    at,
+                });
             }
         }
-        set.sort_unstable();
+        set.sort();
         set
     }
 
-    /// Whether choosing exactly `set` (every other fault off) satisfies the constraints.
-    fn satisfies_exactly(&mut self, set: &[usize]) -> bool {
-        let chosen: BTreeSet<usize> = set.iter().copied().collect();
-        let assumptions: Vec<Bool> = self
+    /// Assumptions that choose exactly `set`, except for `free`'s crash: every other omission
+    /// and clog off, every other node up, each other crash in its interval.
+    fn exactly_but(&self, set: &[Fault], free: &str) -> Vec<Bool> {
+        let mut assumptions: Vec<Bool> = self
             .catalog
-            .vars
+            .faults
             .iter()
-            .enumerate()
-            .map(|(i, var)| {
-                if chosen.contains(&i) {
+            .zip(&self.catalog.vars)
+            .map(|(fault, var)| {
+                if set.binary_search(fault).is_ok() {
                     var.clone()
                 } else {
                     var.not()
                 }
             })
             .collect();
-        self.solver_calls += 1;
-        self.solver.check_assumptions(&assumptions) == SatResult::Sat
+        for (node, ladder) in &self.catalog.ladders {
+            if node == free {
+                continue;
+            }
+            let crash = set.iter().find_map(|fault| match fault {
+                Fault::Crash { node: n, at } if n == node => Some(*at),
+                _ => None,
+            });
+            match crash {
+                Some(at) => {
+                    let mut upto = ladder.points.range(..=at);
+                    if let Some((_, y)) = upto.next_back() {
+                        assumptions.push(y.clone());
+                    }
+                    if let Some((_, before)) = upto.next_back() {
+                        assumptions.push(before.not());
+                    }
+                }
+                None => {
+                    if let Some((_, top)) = ladder.points.last_key_value() {
+                        assumptions.push(top.not());
+                    }
+                }
+            }
+        }
+        assumptions
+    }
+
+    /// Moves each crash of `set` to the latest time that still satisfies every constraint
+    /// (every other fault fixed, the batch's blocks in force). The intervals after the crash
+    /// are searched by bisection: "some time after t works" only weakens as t grows, and a
+    /// model's own interval moves the lower end up at once; so O(log breakpoints) checks per
+    /// crash, not one per later time.
+    fn latest_crashes(&mut self, mut set: Vec<Fault>, batch: &Bool) -> Vec<Fault> {
+        for position in 0..set.len() {
+            let Fault::Crash { node, at } = set[position].clone() else {
+                continue;
+            };
+            let Some(ladder) = self.catalog.ladders.get(&node) else {
+                continue;
+            };
+            let Some((_, top)) = ladder.points.last_key_value() else {
+                continue;
+            };
+            let top = top.clone();
+            // The intervals after `at`, by their ends: index i + 1 stands for later[i], 0 for
+            // the interval ending at `at`.
+            let later: Vec<(u64, Bool)> = ladder
+                .points
+                .range(at + 1..)
+                .map(|(t, y)| (*t, y.clone()))
+                .collect();
+            let at_var = ladder.points.get(&at).cloned();
+            let mut base = self.exactly_but(&set, &node);
+            base.push(batch.clone());
+            base.push(top);
+            let (mut lo, mut hi) = (0usize, later.len());
+            while lo < hi {
+                let mid = (lo + hi).div_ceil(2);
+                // "Crashed, but not by the end of the interval before `mid`."
+                let not_before = if mid == 1 {
+                    at_var.clone()
+                } else {
+                    Some(later[mid - 2].1.clone())
+                };
+                let mut assumptions = base.clone();
+                assumptions.extend(not_before.map(|y| y.not()));
+                if self.check(&assumptions) != SatResult::Sat {
+                    hi = mid - 1;
+                    continue;
+                }
+                let Some(model) = self.solver.get_model() else {
+                    hi = mid - 1;
+                    continue;
+                };
+                // The model's own interval: `mid` or later.
+                let reached = later.partition_point(|(_, y)| !holds(&model, y)) + 1;
+                lo = reached.clamp(mid, hi);
+            }
+            if lo > 0 {
+                set[position] = Fault::Crash {
+                    node,
+                    at: later[lo - 1].0,
+                };
+            }
+        }
+        set.sort();
+        set
     }
 }

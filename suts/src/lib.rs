@@ -27,6 +27,7 @@ mod simple;
 mod primary_backup;
 mod quorum_write;
 mod relay_chain;
+mod relay_chain_n;
 mod text;
 mod two_pc;
 
@@ -50,6 +51,7 @@ pub use primary_backup::{
 pub use quorum_write::{
     QW_CLIENT, QW_NODES, QW_QUORUM, QW_REPLICAS, QW_VALUE, QuorumWrite, QwMsg, check_quorum_write,
 };
+pub use relay_chain_n::{CHAIN_NODES, relay_chain_ack_n};
 pub use relay_chain::{
     RELAY_NODES, RELAY_PAYLOAD, RelayChain, RelayChainAck, RelayMsg, check_relay,
 };
@@ -234,7 +236,11 @@ pub fn all() -> &'static [System] {
     SYSTEMS.get_or_init(registry)
 }
 
-/// The built-in system called `name`.
+/// The built-in system called `name` (also the parametrised `relay-chain-ack-3` … `-9`,
+/// which [`all`] does not list).
 pub fn get(name: &str) -> Option<&'static System> {
-    all().iter().find(|system| system.name() == name)
+    all()
+        .iter()
+        .find(|system| system.name() == name)
+        .or_else(|| relay_chain_n::by_name(name))
 }

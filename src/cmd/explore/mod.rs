@@ -288,7 +288,7 @@ pub(crate) fn lookup_sut(name: &str) -> anyhow::Result<&'static System> {
 /// retry-deliv), but placing each proposal's crash as late as possible costs one solver call
 /// per later time, so a search's time grows faster (2 s at 2000 rounds, 13 s at 5000, 110 s at
 /// 10 000). The paper's specs stop at 25.
-pub(crate) const EOT_SEARCH_MAX: u64 = 2_000;
+pub(crate) const EOT_SEARCH_MAX: u64 = 100_000_000;
 
 pub(crate) fn check_spec(spec: &FailureSpec) -> anyhow::Result<()> {
     if spec.eot == 0 {
