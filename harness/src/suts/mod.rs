@@ -11,6 +11,7 @@ mod retry;
 mod simple;
 
 mod end_state;
+mod kafka;
 mod primary_backup;
 mod quorum_write;
 mod relay_chain;
@@ -27,6 +28,11 @@ pub use redun::RedunDeliv;
 pub use retry::RetryDeliv;
 pub use simple::SimpleDeliv;
 
+pub use kafka::{
+    KAFKA_CLIENT, KAFKA_DATA, KAFKA_FIRST_WRITE_ROUND, KAFKA_KEY, KAFKA_LEADER, KAFKA_NODES,
+    KAFKA_PROCESS, KAFKA_REPLICAS, KAFKA_WRITE_ROUNDS, KAFKA_ZOOKEEPER, Kafka, KafkaMsg,
+    check_kafka,
+};
 pub use primary_backup::{
     PB_CLIENT, PB_NODES, PB_SERVERS, PB_VALUE, PbMsg, PrimaryBackup, check_primary_backup,
 };
@@ -100,7 +106,11 @@ fn run_two_pc(config: &RunConfig) -> Result<Trace, HarnessError> {
     Simulator::rounds("2pc-3", names(TPC_NODES), TwoPc::new).run(config)
 }
 
-static SUTS: [Sut; 11] = [
+fn run_kafka(config: &RunConfig) -> Result<Trace, HarnessError> {
+    Simulator::rounds("kafka", names(KAFKA_NODES), Kafka::new).run(config)
+}
+
+static SUTS: [Sut; 12] = [
     Sut {
         name: "simple-deliv",
         description: "a logs \"hello\" and sends it once to b and c; no retry, no relay (Molly simplog.ded)",
@@ -199,6 +209,15 @@ static SUTS: [Sut; 11] = [
         nodes: TPC_NODES,
         runner: run_two_pc,
         checker: check_two_pc,
+    },
+    Sut {
+        name: "kafka",
+        description: "Kafka ISR replication (Molly kafka.ded): leader a acks once its ZooKeeper-given ISR has the write; an acked write must survive on a live replica",
+        time_model: TimeModel::Rounds,
+        default_spec: spec(6, 4, 1),
+        nodes: KAFKA_NODES,
+        runner: run_kafka,
+        checker: check_kafka,
     },
 ];
 
