@@ -107,6 +107,20 @@ pub enum HarnessError {
         /// The serializer's message.
         message: String,
     },
+    /// A reactor's client events do not form a history (a bug in the SUT): an `invoke` while
+    /// the process has an operation in flight, or a completion with no open `invoke` or with
+    /// another `f`.
+    #[error("SUT `{sut}`: node `{node}`: client process {process}: {message}")]
+    ClientHistory {
+        /// The SUT.
+        sut: String,
+        /// The node that recorded the event.
+        node: String,
+        /// The client process.
+        process: u64,
+        /// What is wrong.
+        message: String,
+    },
     /// The run produced more events than the simulator's limit.
     #[error("SUT `{sut}`: the run exceeded {events_max} events")]
     EventLimit {

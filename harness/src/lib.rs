@@ -35,7 +35,7 @@ pub use faults::{parse_fault_set, validate_fault_times, validate_faults};
 pub use generate::{FaultRates, random_fault_set, random_faults, swizzle_clog, swizzle_clog_until};
 pub use rand_chacha::ChaCha8Rng;
 pub use random::{Ratio, below, node_rng, shuffle};
-pub use reactor::{Cx, Effect, Reactor, TimerId};
+pub use reactor::{ClientEvent, Cx, Effect, Reactor, TimerId};
 pub use run::{InvariantReport, RunConfig, handler_panic};
 pub use sim::{NetworkConfig, Simulator};
 pub use system::{System, SystemBuilder};

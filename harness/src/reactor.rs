@@ -5,7 +5,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use faultline_trace::NodeId;
+use faultline_trace::{EventKind, NodeId};
 
 /// A timer's name, unique per node (setting a timer that is already set re-arms it).
 pub type TimerId = String;
@@ -50,6 +50,46 @@ pub enum Effect<M> {
     },
     /// A free-form line for people (a `log` event).
     Log(String),
+    /// A client-history event (`invoke`, `ok`, `fail` or `info`) of client process `process`,
+    /// recorded at this node: the trace is then also a history that elle-lite (`faultline
+    /// elle`) and LTL specs can read. A process has at most one operation in flight: an
+    /// `invoke` while one is open, or a completion with no open `invoke` or another `f`, is a
+    /// bug of the SUT and ends the run with [`crate::HarnessError::ClientHistory`].
+    Client {
+        /// Which event.
+        kind: ClientEvent,
+        /// The client process (the history's `process`).
+        process: u64,
+        /// The operation, e.g. `"txn"`.
+        f: String,
+        /// Its value, e.g. `[["append", "x", 1]]` (a completion repeats or completes it).
+        value: Value,
+    },
+}
+
+/// Which client-history event an [`Effect::Client`] records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientEvent {
+    /// The operation began.
+    Invoke,
+    /// It succeeded.
+    Ok,
+    /// It definitely failed.
+    Fail,
+    /// Its outcome is unknown.
+    Info,
+}
+
+impl ClientEvent {
+    /// The trace's event kind.
+    pub fn event_kind(self) -> EventKind {
+        match self {
+            ClientEvent::Invoke => EventKind::Invoke,
+            ClientEvent::Ok => EventKind::Ok,
+            ClientEvent::Fail => EventKind::Fail,
+            ClientEvent::Info => EventKind::Info,
+        }
+    }
 }
 
 impl<M> Effect<M> {
@@ -75,6 +115,16 @@ impl<M> Effect<M> {
         Effect::SetTimer {
             id: id.into(),
             after,
+        }
+    }
+
+    /// `Client { kind, process, f, value }`: a client-history event.
+    pub fn client(kind: ClientEvent, process: u64, f: impl Into<String>, value: Value) -> Self {
+        Effect::Client {
+            kind,
+            process,
+            f: f.into(),
+            value,
         }
     }
 

@@ -26,6 +26,7 @@ mod simple;
 
 mod primary_backup;
 mod quorum_write;
+mod kafka;
 mod relay_chain;
 mod relay_chain_n;
 mod text;
@@ -50,6 +51,11 @@ pub use primary_backup::{
 };
 pub use quorum_write::{
     QW_CLIENT, QW_NODES, QW_QUORUM, QW_REPLICAS, QW_VALUE, QuorumWrite, QwMsg, check_quorum_write,
+};
+pub use kafka::{
+    KAFKA_CLIENT, KAFKA_DATA, KAFKA_FIRST_WRITE_ROUND, KAFKA_KEY, KAFKA_LEADER, KAFKA_NODES,
+    KAFKA_PROCESS, KAFKA_REPLICAS, KAFKA_WRITE_ROUNDS, KAFKA_ZOOKEEPER, Kafka, KafkaMsg,
+    check_kafka,
 };
 pub use relay_chain_n::{CHAIN_NODES, relay_chain_ack_n};
 pub use relay_chain::{
@@ -205,6 +211,13 @@ fn registry() -> Vec<System> {
                 .nodes(TPC_NODES.iter().copied(), TwoPc::new)
                 .failure_spec(spec(6, 3, 1))
                 .invariant(check_two_pc),
+        ),
+        built(
+            System::new("kafka")
+                .description("Kafka ISR replication (Molly kafka.ded): leader a acks once its ZooKeeper-given ISR has the write; an acked write must survive on a live replica")
+                .nodes(KAFKA_NODES.iter().copied(), Kafka::new)
+                .failure_spec(spec(6, 4, 1))
+                .invariant(check_kafka),
         ),
         commit(
             "2pc",

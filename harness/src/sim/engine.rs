@@ -16,7 +16,9 @@ use serde_json::Value;
 
 use crate::faults::{Action, ActionKind, FaultPlan, validate_fault_times, validate_faults};
 use crate::random::node_rng;
-use crate::{Cx, Effect, HarnessError, Reactor, RunConfig, Simulator, TimerId, merge_patch};
+use crate::{
+    ClientEvent, Cx, Effect, HarnessError, Reactor, RunConfig, Simulator, TimerId, merge_patch,
+};
 
 /// Why a run stopped before its end of time.
 pub(crate) enum Stop {
@@ -151,6 +153,8 @@ pub(crate) struct Engine<'s, R: Reactor> {
     /// A panic while building the reactors or reading their initial state: (node, site,
     /// message). The run then records it and ends before time 1's first decision.
     startup_panic: Option<(usize, PanicSite, String)>,
+    /// Client process → the `f` of its operation in flight. A lookup table, never iterated.
+    client_ops: HashMap<u64, String>,
 }
 
 impl<'s, R: Reactor> Engine<'s, R> {
@@ -224,6 +228,7 @@ impl<'s, R: Reactor> Engine<'s, R> {
             lt: 0,
             now: 0,
             startup_panic,
+            client_ops: HashMap::new(),
         })
     }
 
@@ -592,8 +597,59 @@ impl<'s, R: Reactor> Engine<'s, R> {
                 };
                 self.record(event)?;
             }
+            Effect::Client {
+                kind,
+                process,
+                f,
+                value,
+            } => {
+                self.open_or_complete(node, kind, process, &f)?;
+                let event = Event {
+                    process: Some(process),
+                    f: Some(f),
+                    value: Some(value),
+                    parents: vec![trigger],
+                    ..self.node_event(kind.event_kind(), node)
+                };
+                self.record(event)?;
+            }
         }
         Ok(())
+    }
+
+    /// Keeps the client history well formed (the schema's rule: a process has at most one
+    /// operation in flight; a completion closes the open `invoke` of the same `f`); a breach is
+    /// the SUT's bug.
+    fn open_or_complete(
+        &mut self,
+        node: usize,
+        kind: ClientEvent,
+        process: u64,
+        f: &str,
+    ) -> Result<(), Stop> {
+        let problem = match (kind, self.client_ops.get(&process)) {
+            (ClientEvent::Invoke, None) => {
+                self.client_ops.insert(process, f.to_string());
+                return Ok(());
+            }
+            (ClientEvent::Invoke, Some(open)) => {
+                format!("invoke {f:?} while operation {open:?} is in flight")
+            }
+            (_, None) => format!("{} {f:?} with no operation in flight", kind.event_kind()),
+            (_, Some(open)) if open != f => {
+                format!("{} {f:?} completes operation {open:?}", kind.event_kind())
+            }
+            (_, Some(_)) => {
+                self.client_ops.remove(&process);
+                return Ok(());
+            }
+        };
+        Err(Stop::Error(HarnessError::ClientHistory {
+            sut: self.sim.sut().to_string(),
+            node: self.ids[node].clone(),
+            process,
+            message: problem,
+        }))
     }
 
     /// Records a send (and its drop, when a fault loses it); returns the message in flight.
