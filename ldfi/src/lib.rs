@@ -34,6 +34,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod broken;
 mod encode;
 mod error;
 mod estimate;
@@ -47,6 +48,7 @@ mod propose;
 mod random;
 mod report;
 
+pub use broken::broken_vertices;
 pub use error::LdfiError;
 pub use estimate::{
     FaultSpace, exact_count, exact_count_spec, fault_space, fault_space_spec, fraction,
