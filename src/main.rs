@@ -43,6 +43,8 @@ enum Command {
     Check(cmd::check::CheckArgs),
     /// Check a list-append transaction history for consistency anomalies (Elle's rules).
     Elle(cmd::elle::ElleArgs),
+    /// Write one self-contained HTML page for a search or a run (chart, lineage, proofs).
+    Report(cmd::report::ReportArgs),
     /// Benchmarks that compare against the published numbers.
     #[command(subcommand)]
     Bench(cmd::bench::BenchCommand),
@@ -78,6 +80,7 @@ fn main() -> ExitCode {
         Command::Estimate(args) => cmd::estimate::run(args),
         Command::Check(args) => cmd::check::run(args),
         Command::Elle(args) => cmd::elle::run(args),
+        Command::Report(args) => cmd::report::run(args),
         Command::Bench(command) => cmd::bench::run(command),
     };
     match result {

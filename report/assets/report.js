@@ -253,12 +253,15 @@
   Chart.prototype.rebuild = function () {
     var model = this.model;
     var n = model.events.length;
-    var width = GUTTER + model.lanes.length * this.laneW + 40;
+    // Room on the right for the last lane's labels and the "LTL fails here" mark.
+    var width = GUTTER + model.lanes.length * this.laneW + 170;
     var height = PAD * 2 + n * this.rowH;
     this.svg.textContent = '';
     this.head.textContent = '';
     this.head.style.width = width + 'px';
     setAttrs(this.svg, { width: width, height: height, viewBox: '0 0 ' + width + ' ' + height });
+    // A short run gets a short chart; a long one scrolls inside at most 560 px.
+    this.container.style.height = Math.min(560, height + 48) + 'px';
     var defs = svgEl('defs');
     var marker = svgEl('marker', { id: 'seq-arrow', viewBox: '0 0 8 8', refX: 8, refY: 4, markerWidth: 7, markerHeight: 7, orient: 'auto' });
     marker.appendChild(svgEl('path', { d: 'M0,0L8,4L0,8z', fill: '#34495e' }));

@@ -211,10 +211,10 @@ pub fn coverage_svg(points: &[CoveragePoint]) -> String {
     label(&mut out, W - RIGHT + 6.0, TOP + plot_h + 4.0, "start", "0");
     label(&mut out, LEFT, H - BOTTOM + 16.0, "start", "1");
     label(&mut out, W - RIGHT, H - BOTTOM + 16.0, "end", &format!("{runs_max:.0}"));
-    label(&mut out, LEFT + plot_w / 2.0, H - 6.0, "middle", "runs");
+    label(&mut out, LEFT + plot_w / 2.0, H - BOTTOM + 16.0, "middle", "runs");
     out.push_str(
-        "<text class=\"fraction\" x=\"4\" y=\"12\">explored fraction</text>\
-         <text class=\"learned\" x=\"636\" y=\"12\" text-anchor=\"end\">good runs learned from</text></svg>",
+        "<text class=\"fraction\" x=\"70\" y=\"214\">— explored fraction (left)</text>\
+         <text class=\"learned\" x=\"580\" y=\"214\" text-anchor=\"end\">— good runs learned from (right)</text></svg>",
     );
     out
 }

@@ -76,6 +76,10 @@ pub struct ExploreArgs {
     /// Print one JSON object (`"schema": "faultline-explore/v1"`) instead of the report.
     #[arg(long)]
     pub json: bool,
+    /// Also write the search as one self-contained HTML page (what `faultline report
+    /// --search` draws from this search's JSON).
+    #[arg(long, value_name = "OUT.html")]
+    pub report: Option<std::path::PathBuf>,
 }
 
 /// `--crashes` bound before the SUT is known (the SUT's node count is checked after lookup);
@@ -149,6 +153,16 @@ pub fn run(args: ExploreArgs) -> anyhow::Result<ExitCode> {
     };
     if interrupted() {
         note_interrupt(&mut report);
+    }
+    if let Some(path) = &args.report {
+        let with_history = Target {
+            show_runs: true,
+            ..target.clone()
+        };
+        let mut json = report_json(&with_history, &report, &timing);
+        json["schema"] = super::schema("explore").into();
+        let page = super::report::search_report(&json)?;
+        super::report::write_page(path, &faultline_report::render(&page))?;
     }
     if args.json {
         super::write_json("explore", report_json(&target, &report, &timing), true)?;
@@ -312,12 +326,23 @@ pub(crate) fn check_spec(spec: &FailureSpec) -> anyhow::Result<()> {
 pub(crate) struct Timing {
     pub total: Duration,
     pub solver: Duration,
+    /// Per run index: how long making and judging it took, and when the search had it.
+    pub runs: std::collections::BTreeMap<u64, RunTiming>,
+}
+
+/// One run's figures (`duration_ms`, `finished_ms` in `--json`'s `history`).
+#[derive(Clone, Copy, Default)]
+pub(crate) struct RunTiming {
+    pub duration: Option<Duration>,
+    pub finished: Duration,
 }
 
 struct Progress {
     bar: indicatif::ProgressBar,
     solving_since: Option<Instant>,
     solver: Duration,
+    started: Instant,
+    finished: Vec<(u64, Duration)>,
 }
 
 impl Observer for Progress {
@@ -336,6 +361,7 @@ impl Observer for Progress {
             .set_message(format!("running {proposals} proposal(s)"));
     }
     fn run_finished(&mut self, record: &RunRecord, runs: u64) {
+        self.finished.push((record.index, self.started.elapsed()));
         self.bar.set_position(runs);
         if record.outcome == Outcome::Bad {
             self.bar.println(format!(
@@ -354,7 +380,22 @@ pub(crate) fn search<O: Oracle>(
     oracle: &O,
     show_progress: bool,
 ) -> anyhow::Result<(ExploreReport, Timing)> {
-    let runner = faultline::search::runner(sut, seed, config.spec);
+    let inner = faultline::search::runner(sut, seed, config.spec);
+    // Each run's own time, keyed by its fault set (runs of one batch overlap on threads).
+    let durations: std::sync::Mutex<std::collections::HashMap<String, Vec<Duration>>> =
+        Default::default();
+    let runner = |faults: &[Fault]| {
+        let started = Instant::now();
+        let trace = inner(faults);
+        let elapsed = started.elapsed();
+        if let Ok(mut durations) = durations.lock() {
+            durations
+                .entry(faults_to_json(faults))
+                .or_default()
+                .push(elapsed);
+        }
+        trace
+    };
     let bar = if show_progress {
         let bar = indicatif::ProgressBar::new_spinner();
         bar.set_style(
@@ -366,26 +407,45 @@ pub(crate) fn search<O: Oracle>(
     } else {
         indicatif::ProgressBar::hidden()
     };
+    let started = Instant::now();
     let mut progress = Progress {
         bar,
         solving_since: None,
         solver: Duration::ZERO,
+        started,
+        finished: Vec::new(),
     };
-    let started = Instant::now();
     let report = faultline_ldfi::explore(&runner, oracle, config, &mut progress)?;
     let total = started.elapsed();
     progress.bar.finish_and_clear();
+    let mut durations = durations.into_inner().unwrap_or_default();
+    let finished: std::collections::BTreeMap<u64, Duration> =
+        progress.finished.into_iter().collect();
+    let runs = report
+        .history
+        .iter()
+        .map(|record| {
+            let duration = durations
+                .get_mut(&faults_to_json(&record.faults))
+                .filter(|queue| !queue.is_empty())
+                .map(|queue| queue.remove(0));
+            let finished = finished.get(&record.index).copied().unwrap_or_default();
+            (record.index, RunTiming { duration, finished })
+        })
+        .collect();
     Ok((
         report,
         Timing {
             total,
             solver: progress.solver,
+            runs,
         },
     ))
 }
 
 /// The one-line reproducer of a fault set.
 /// What a search ran: the SUT, the seed of its runs and the oracle's spec file, if any.
+#[derive(Clone)]
 struct Target<'a> {
     sut: &'a System,
     seed: u64,
@@ -445,8 +505,24 @@ fn report_json(target: &Target, report: &ExploreReport, timing: &Timing) -> serd
             "exact": report.fault_space.exact.to_string(),
         },
         "explored_fraction": report.explored_fraction(),
-        "history": target.show_runs.then_some(&report.history),
+        "history": target.show_runs.then(|| history_json(report, timing)),
     })
+}
+
+/// Every run with its time (`duration_ms`: making and judging it; `finished_ms`: since the
+/// search started).
+fn history_json(report: &ExploreReport, timing: &Timing) -> Vec<serde_json::Value> {
+    report
+        .history
+        .iter()
+        .map(|record| {
+            let mut value = serde_json::to_value(record).unwrap_or_default();
+            let run = timing.runs.get(&record.index).copied().unwrap_or_default();
+            value["duration_ms"] = json!(run.duration.map(|d| d.as_secs_f64() * 1e3));
+            value["finished_ms"] = json!(run.finished.as_secs_f64() * 1e3);
+            value
+        })
+        .collect()
 }
 
 fn report_text(target: &Target, report: &ExploreReport, timing: &Timing) -> String {

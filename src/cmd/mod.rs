@@ -14,6 +14,7 @@ pub mod elle;
 pub mod estimate;
 pub mod explore;
 pub mod lineage;
+pub mod report;
 pub mod run;
 pub mod suggest;
 pub mod suts;
