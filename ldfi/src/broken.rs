@@ -125,7 +125,10 @@ mod tests {
             at: 2,
         };
         let broken = broken_vertices(&lineage, &[other]);
-        assert!(broken.iter().all(|b| !b), "the message sent at 2 is not in this lineage");
+        assert!(
+            broken.iter().all(|b| !b),
+            "the message sent at 2 is not in this lineage"
+        );
     }
 
     #[test]

@@ -591,12 +591,64 @@
     });
   }
 
-  function dotButton(dot) {
+  // The lineage in Graphviz DOT, as `faultline lineage --dot` prints it.
+  function toDot(l) {
+    var out = 'digraph lineage {\n  rankdir=TB;\n';
+    l.labels.forEach(function (label, i) {
+      var shape = l.kinds[i] === 0 ? 'doubleoctagon' : l.kinds[i] === 1 ? 'diamond' : 'box';
+      out += '  n' + i + ' [shape=' + shape + ', label="' + String(label).replace(/\\/g, '\\\\').replace(/"/g, '\\"') + '"];\n';
+    });
+    l.edges.forEach(function (e) { out += '  n' + e[0] + ' -> n' + e[1] + ';\n'; });
+    return out + '}\n';
+  }
+
+  // A large lineage, drawn from the layout computed in Rust when its <details> opens.
+  var KIND_NAMES = ['goal', 'or', 'and'];
+  function shortLabel(label) { return label.length > 46 ? label.slice(0, 45) + '\u2026' : label; }
+  function drawLineage(box, l) {
+    var d = l.drawing;
+    var root = svgEl('svg', { 'class': 'lineage', width: d.width, height: d.height, viewBox: '0 0 ' + d.width + ' ' + d.height });
+    var defs = svgEl('defs');
+    var marker = svgEl('marker', { id: 'lin-arrow', viewBox: '0 0 8 8', refX: 8, refY: 4, markerWidth: 7, markerHeight: 7, orient: 'auto' });
+    marker.appendChild(svgEl('path', { d: 'M0,0L8,4L0,8z' }));
+    defs.appendChild(marker);
+    root.appendChild(defs);
+    var edges = svgEl('g', { 'class': 'edges' });
+    d.paths.forEach(function (p, i) {
+      var points = [];
+      for (var k = 0; k + 1 < p.length; k += 2) points.push(p[k] + ',' + p[k + 1]);
+      var e = l.edges[i];
+      var broken = l.broken[e[0]] && l.broken[e[1]];
+      edges.appendChild(svgEl('polyline', { 'class': broken ? 'edge broken' : 'edge', 'marker-end': 'url(#lin-arrow)', points: points.join(' ') }));
+    });
+    root.appendChild(edges);
+    var vertices = svgEl('g', { 'class': 'vertices' });
+    d.boxes.forEach(function (b, i) {
+      var g = svgEl('g', { 'class': 'v ' + KIND_NAMES[l.kinds[i]] + (l.broken[i] ? ' broken' : ''), 'data-vertex': i, 'data-event': l.events[i] >= 0 ? l.events[i] : null });
+      g.appendChild(svgEl('title', null, String(l.labels[i])));
+      g.appendChild(svgEl('rect', { x: b[0], y: b[1], width: b[2], height: b[3], rx: l.kinds[i] === 1 ? 10 : 3 }));
+      g.appendChild(svgEl('text', { x: b[0] + 10, y: b[1] + b[3] / 2 + 4 }, shortLabel(String(l.labels[i]))));
+      vertices.appendChild(g);
+    });
+    root.appendChild(vertices);
+    box.appendChild(root);
+  }
+  function lineageSection(l) {
+    var lazy = document.getElementById('lineage-lazy');
+    if (lazy && l.drawing) {
+      lazy.addEventListener('toggle', function () {
+        var box = lazy.querySelector('.lineage-wrap');
+        if (lazy.open && box && !box.firstChild) drawLineage(box, l);
+      });
+    }
+  }
+
+  function dotButton(lineage) {
     var button = document.getElementById('download-dot');
     if (!button) return;
-    if (typeof dot !== 'string') { button.hidden = true; return; }
+    if (!lineage) { button.hidden = true; return; }
     button.addEventListener('click', function () {
-      var url = URL.createObjectURL(new Blob([dot], { type: 'text/vnd.graphviz' }));
+      var url = URL.createObjectURL(new Blob([toDot(lineage)], { type: 'text/vnd.graphviz' }));
       var link = el('a', { href: url, download: 'lineage.dot' });
       document.body.appendChild(link);
       link.click();
@@ -605,9 +657,13 @@
     });
   }
 
+  // Timings (ms since navigation start) for scripts/bench-report.sh.
+  var scriptStart = performance.now();
   var data = JSON.parse(document.getElementById('report-data').textContent);
+  var parsed = performance.now();
   copyButton();
-  dotButton(data.dot);
+  dotButton(data.lineage);
+  if (data.lineage) lineageSection(data.lineage);
   if (Array.isArray(data.runs)) runsTable(data.runs);
   var stepper = null;
   if (data.run) {
@@ -629,6 +685,8 @@
       document.getElementById('step-section').scrollIntoView({ behavior: 'smooth' });
     }
   });
+  body.setAttribute('data-script-start-ms', scriptStart.toFixed(1));
+  body.setAttribute('data-parsed-ms', parsed.toFixed(1));
   body.setAttribute('data-render-ms', performance.now().toFixed(1));
   body.setAttribute('data-ready', '1');
 })();

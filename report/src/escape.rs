@@ -57,7 +57,9 @@ mod tests {
             "</script>": ["<!--"],
         });
         let text = script_json(&hostile);
-        for bad in ["</script", "<script", "<!--", "\u{2028}", "\u{2029}", "<", ">", "&"] {
+        for bad in [
+            "</script", "<script", "<!--", "\u{2028}", "\u{2029}", "<", ">", "&",
+        ] {
             assert!(!text.contains(bad), "{bad:?} in {text}");
         }
         let back: serde_json::Value = serde_json::from_str(&text).expect("still JSON");

@@ -22,8 +22,10 @@ pub const MARGIN: f64 = 12.0;
 const SWEEPS: usize = 12;
 /// Coordinate-assignment passes.
 const PASSES: usize = 8;
-/// Dummy vertices at most; past this, long edges are drawn straight (a bound on memory and time).
-const DUMMIES_MAX: usize = 200_000;
+/// Dummy vertices at most: as many as the vertices and edges, and never more than 100 000. Past
+/// this budget, the remaining long edges are drawn straight (a bound on time and page size:
+/// a lineage whose facts are re-derived every round has edges spanning hundreds of layers).
+const DUMMIES_MAX: usize = 100_000;
 
 /// A vertex's place: top-left corner, size and layer (0 = top).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -93,7 +95,11 @@ pub fn layout(sizes: &[(f64, f64)], edges: &[(usize, usize)]) -> Layout {
         .collect();
     let edges = graph.polylines(edges, &oriented, &nodes, &xs, &layer_y, &layer_h);
     let layer_count = layer_y.len();
-    let height = layer_y.last().zip(layer_h.last()).map_or(0.0, |(y, h)| y + h) + MARGIN;
+    let height = layer_y
+        .last()
+        .zip(layer_h.last())
+        .map_or(0.0, |(y, h)| y + h)
+        + MARGIN;
     Layout {
         nodes,
         edges,
@@ -203,11 +209,25 @@ impl Split {
         let mut down = vec![Vec::new(); real];
         let mut chains = std::collections::HashMap::new();
         let mut dummies = 0usize;
+        let budget = DUMMIES_MAX.min(real + edges.len());
+        // Short edges first: they gain the most from bending, and a budget spent on them
+        // leaves the fewest edges straight.
+        let mut by_span: Vec<&(usize, usize, bool)> = edges.iter().collect();
+        by_span
+            .sort_by_key(|&&(source, target, _)| (layer[target] - layer[source], source, target));
+        let mut bent = std::collections::HashSet::new();
+        for &&(source, target, _) in &by_span {
+            let span = layer[target] - layer[source];
+            if span > 1 && dummies + span - 1 <= budget {
+                dummies += span - 1;
+                bent.insert((source, target));
+            }
+        }
         for &(source, target, _) in edges {
             let span = layer[target] - layer[source];
             let mut chain = Vec::new();
             let mut previous = source;
-            if span > 1 && dummies + span - 1 <= DUMMIES_MAX {
+            if bent.contains(&(source, target)) {
                 for step in 1..span {
                     let dummy = layer.len();
                     layer.push(layer[source] + step);
@@ -218,7 +238,6 @@ impl Split {
                     chain.push(dummy);
                     previous = dummy;
                 }
-                dummies += span - 1;
             }
             down[previous].push(target);
             up[target].push(previous);
@@ -244,20 +263,26 @@ impl Split {
     fn order(&mut self) {
         let mut best = self.layers.clone();
         let mut best_crossings = self.crossings_total();
+        let mut position = self.positions();
+        let mut stale = 0;
         for _ in 0..SWEEPS {
-            if best_crossings == 0 {
+            // Done when nothing crosses, or when two sweeps in a row found nothing better.
+            if best_crossings == 0 || stale == 2 {
                 break;
             }
             for l in 1..self.layers.len() {
-                self.reorder(l, true);
+                self.reorder(l, true, &mut position);
             }
             for l in (0..self.layers.len().saturating_sub(1)).rev() {
-                self.reorder(l, false);
+                self.reorder(l, false, &mut position);
             }
             let crossings = self.crossings_total();
             if crossings < best_crossings {
                 best_crossings = crossings;
                 best = self.layers.clone();
+                stale = 0;
+            } else {
+                stale += 1;
             }
         }
         self.layers = best;
@@ -274,9 +299,8 @@ impl Split {
     }
 
     /// Sorts layer `l` by the mean position of its neighbours in the layer above (`from_above`)
-    /// or below; a vertex without such neighbours keeps its place.
-    fn reorder(&mut self, l: usize, from_above: bool) {
-        let position = self.positions();
+    /// or below; a vertex without such neighbours keeps its place. Updates `position`.
+    fn reorder(&mut self, l: usize, from_above: bool, position: &mut [usize]) {
         let neighbours = if from_above { &self.up } else { &self.down };
         let mut keyed: Vec<(f64, usize, usize)> = self.layers[l]
             .iter()
@@ -293,6 +317,9 @@ impl Split {
             .collect();
         keyed.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         self.layers[l] = keyed.into_iter().map(|(_, _, vertex)| vertex).collect();
+        for (index, &vertex) in self.layers[l].iter().enumerate() {
+            position[vertex] = index;
+        }
     }
 
     /// Crossings between every pair of adjacent layers (inversion count, O(E log V) each).
@@ -335,8 +362,9 @@ impl Split {
                         if near.is_empty() {
                             x[v]
                         } else {
-                            let centre = near.iter().map(|&n| x[n] + width_of(n) / 2.0).sum::<f64>()
-                                / near.len() as f64;
+                            let centre =
+                                near.iter().map(|&n| x[n] + width_of(n) / 2.0).sum::<f64>()
+                                    / near.len() as f64;
                             centre - width_of(v) / 2.0
                         }
                     })

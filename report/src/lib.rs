@@ -46,4 +46,4 @@ pub use model::{
     RunSection, SearchSummary, coverage,
 };
 pub use render::render;
-pub use svg::{coverage_svg, lineage_layout, lineage_svg};
+pub use svg::{coverage_svg, lineage_data, lineage_layout, lineage_svg};

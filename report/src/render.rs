@@ -11,13 +11,15 @@ use sha2::Digest as _;
 
 use crate::escape::{html, script_json};
 use crate::model::{Report, RunSection, coverage};
-use crate::svg::{coverage_svg, lineage_svg};
+use crate::svg::{coverage_svg, lineage_data, lineage_svg};
 
 const CSS: &str = include_str!("../assets/report.css");
 const JS: &str = include_str!("../assets/report.js");
 
-/// Lineage graphs with more vertices than this start collapsed (the page paints without them).
-const LINEAGE_OPEN_MAX: usize = 1_500;
+/// Lineage graphs with more vertices than this are drawn by the page's script when opened,
+/// from the layout computed here: inline SVG markup for them would be megabytes the page
+/// parses before its first paint.
+pub const LINEAGE_INLINE_MAX: usize = 1_500;
 
 /// The whole page for `report`: one self-contained HTML document (inline CSS, SVG, script and
 /// data; no URL outside the page). Deterministic: the same report gives the same bytes.
@@ -34,7 +36,10 @@ pub fn render(report: &Report) -> String {
         (
             "ltl-section",
             "LTL proof",
-            report.run.as_ref().is_some_and(|r| !r.properties.is_empty()),
+            report
+                .run
+                .as_ref()
+                .is_some_and(|r| !r.properties.is_empty()),
         ),
         (
             "elle-section",
@@ -94,12 +99,19 @@ fn page(title: &str, body: &str, data: &Value) -> String {
 
 fn banner(report: &Report, out: &mut String) {
     let Some(banner) = &report.banner else {
-        let _ = writeln!(out, "<header class=\"banner neutral\"><h1>{}</h1></header>", html(&report.title));
+        let _ = writeln!(
+            out,
+            "<header class=\"banner neutral\"><h1>{}</h1></header>",
+            html(&report.title)
+        );
         return;
     };
     let class = if banner.is_bug() {
         "bug"
-    } else if matches!(banner.verdict.as_str(), "certified" | "good" | "holds" | "valid") {
+    } else if matches!(
+        banner.verdict.as_str(),
+        "certified" | "good" | "holds" | "valid"
+    ) {
         "pass"
     } else {
         "neutral"
@@ -145,15 +157,33 @@ fn summary(report: &Report, out: &mut String) {
     row("seed", search.seed.to_string());
     row("strategy", search.strategy.clone());
     row("oracle", search.oracle.clone());
-    row("runs", format!("{} (failure-free and failing runs included)", search.runs));
-    let solver_ms = search.solver_ms.map(|ms| format!(", {ms:.1} ms")).unwrap_or_default();
-    row("solver calls", format!("{}{solver_ms}", search.solver_calls));
+    row(
+        "runs",
+        format!("{} (failure-free and failing runs included)", search.runs),
+    );
+    let solver_ms = search
+        .solver_ms
+        .map(|ms| format!(", {ms:.1} ms"))
+        .unwrap_or_default();
+    row(
+        "solver calls",
+        format!("{}{solver_ms}", search.solver_calls),
+    );
     if let Some(ms) = search.wall_ms {
         row("wall time", format!("{ms:.1} ms"));
     }
-    row("fault space (Molly's gross estimate)", search.fault_space_gross.clone());
-    row("fault space (exact count)", search.fault_space_exact.clone());
-    row("explored fraction", format!("{:.3e}", search.explored_fraction));
+    row(
+        "fault space (Molly's gross estimate)",
+        search.fault_space_gross.clone(),
+    );
+    row(
+        "fault space (exact count)",
+        search.fault_space_exact.clone(),
+    );
+    row(
+        "explored fraction",
+        format!("{:.3e}", search.explored_fraction),
+    );
     if let Some(bound) = &search.bound {
         row("stopped by", bound.clone());
     }
@@ -169,7 +199,12 @@ fn summary(report: &Report, out: &mut String) {
 }
 
 fn run_sections(run: &RunSection, out: &mut String) {
-    let drops = run.trace.events.iter().filter(|e| e.kind == EventKind::Drop).count();
+    let drops = run
+        .trace
+        .events
+        .iter()
+        .filter(|e| e.kind == EventKind::Drop)
+        .count();
     let _ = write!(
         out,
         "<section id=\"chart-section\"><h2>Sequence chart</h2><p class=\"sub\">{} — {} events, {} nodes, \
@@ -202,7 +237,12 @@ fn lineage(report: &Report, out: &mut String) {
         format!(
             " Red: the {broken} vertices that {} break{}.",
             faults.join(", "),
-            if section.broken.get(section.graph.goal.index()).copied().unwrap_or(false) {
+            if section
+                .broken
+                .get(section.graph.goal.index())
+                .copied()
+                .unwrap_or(false)
+            {
                 " — the goal included"
             } else {
                 ""
@@ -219,14 +259,18 @@ fn lineage(report: &Report, out: &mut String) {
         section.graph.graph.edge_count(),
         html(&damage)
     );
-    let svg = lineage_svg(section, false);
-    if vertices > LINEAGE_OPEN_MAX {
+    if vertices > LINEAGE_INLINE_MAX {
         let _ = write!(
             out,
-            "<details><summary>Show the graph ({vertices} vertices)</summary><div class=\"lineage-wrap\">{svg}</div></details>"
+            "<details id=\"lineage-lazy\"><summary>Draw the graph ({vertices} vertices: drawn when opened)</summary>\
+             <div class=\"lineage-wrap\"></div></details>"
         );
     } else {
-        let _ = write!(out, "<div class=\"lineage-wrap\">{svg}</div>");
+        let _ = write!(
+            out,
+            "<div class=\"lineage-wrap\">{}</div>",
+            lineage_svg(section, false)
+        );
     }
     out.push_str("</section>\n");
 }
@@ -302,11 +346,13 @@ fn page_data(report: &Report) -> Value {
             })
             .collect::<Vec<_>>()
     });
-    let dot = report
-        .lineage
-        .as_ref()
-        .map(|section| faultline_ldfi::to_dot(&section.graph));
-    json!({ "title": report.title, "run": run, "runs": runs, "dot": dot })
+    let lineage = report.lineage.as_ref().map(|section| {
+        lineage_data(
+            section,
+            section.graph.graph.node_count() > LINEAGE_INLINE_MAX,
+        )
+    });
+    json!({ "title": report.title, "run": run, "runs": runs, "lineage": lineage })
 }
 
 fn run_data(run: &RunSection) -> Value {
@@ -336,8 +382,10 @@ fn windows(trace: &Trace) -> Vec<Value> {
         match fault {
             Fault::Clog { node, from, to } => {
                 clogged_in_header.insert(node.clone());
-                out.push(json!({"kind": "clog", "nodes": [node], "from_row": row_at(*from),
-                    "to_row": row_at(*to), "label": fault.short()}));
+                out.push(
+                    json!({"kind": "clog", "nodes": [node], "from_row": row_at(*from),
+                    "to_row": row_at(*to), "label": fault.short()}),
+                );
             }
             Fault::Partition { from, to, .. } => {
                 out.push(json!({"kind": "partition", "nodes": trace.header.nodes,
@@ -348,7 +396,9 @@ fn windows(trace: &Trace) -> Vec<Value> {
     }
     let mut open: std::collections::BTreeMap<&str, usize> = Default::default();
     for (row, event) in trace.events.iter().enumerate() {
-        let Some(node) = event.node.as_deref() else { continue };
+        let Some(node) = event.node.as_deref() else {
+            continue;
+        };
         if clogged_in_header.contains(node) {
             continue;
         }

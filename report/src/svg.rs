@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 
 use faultline_ldfi::{LineageGraph, LineageNode};
 use petgraph::visit::EdgeRef;
+use serde_json::{Value, json};
 
 use crate::escape::html;
 use crate::layout::{Layout, layout};
@@ -43,6 +44,48 @@ fn vertex_parts(vertex: &LineageNode, is_goal: bool) -> (String, &'static str, O
         _ => None,
     };
     (vertex.label(), kind, event)
+}
+
+/// The lineage as data for the page's script: per vertex its label, kind (0 goal, 1 OR, 2
+/// AND), whether it is broken and the event it stands for (or -1); the edges; and, with
+/// `drawing`, the layout (boxes `[x, y, w, h]`, one flat `[x0, y0, x1, y1, ...]` polyline per
+/// edge, whole pixels) for the script to draw. The script builds the DOT download from it.
+pub fn lineage_data(section: &LineageSection, drawing: bool) -> Value {
+    let graph = &section.graph;
+    let mut labels = Vec::with_capacity(graph.graph.node_count());
+    let mut kinds = Vec::with_capacity(graph.graph.node_count());
+    let mut events = Vec::with_capacity(graph.graph.node_count());
+    for index in graph.graph.node_indices() {
+        let (label, kind, event) = vertex_parts(&graph.graph[index], index == graph.goal);
+        labels.push(label);
+        kinds.push(match kind {
+            "goal" => 0,
+            "or" => 1,
+            _ => 2,
+        });
+        events.push(event.map_or(-1, |e| i64::try_from(e).unwrap_or(-1)));
+    }
+    let edges: Vec<[usize; 2]> = graph
+        .graph
+        .edge_references()
+        .map(|e| [e.source().index(), e.target().index()])
+        .collect();
+    let broken: Vec<u8> = section.broken.iter().map(|&b| u8::from(b)).collect();
+    let drawing = drawing.then(|| {
+        let layout = lineage_layout(graph);
+        let boxes: Vec<[i64; 4]> = layout
+            .nodes
+            .iter()
+            .map(|n| [n.x as i64, n.y as i64, n.w.ceil() as i64, n.h as i64])
+            .collect();
+        let paths: Vec<Vec<i64>> = layout
+            .edges
+            .iter()
+            .map(|points| points.iter().flat_map(|&(x, y)| [x as i64, y as i64]).collect())
+            .collect();
+        json!({"width": layout.width.ceil(), "height": layout.height.ceil(), "boxes": boxes, "paths": paths})
+    });
+    json!({"labels": labels, "kinds": kinds, "events": events, "edges": edges, "broken": broken, "drawing": drawing})
 }
 
 fn shorten(label: &str) -> String {
@@ -161,7 +204,11 @@ pub fn coverage_svg(points: &[CoveragePoint]) -> String {
         .iter()
         .map(|p| p.explored_fraction)
         .fold(0.0f64, f64::max);
-    let fraction_max = if fraction_max > 0.0 { fraction_max } else { 1.0 };
+    let fraction_max = if fraction_max > 0.0 {
+        fraction_max
+    } else {
+        1.0
+    };
     let learned_max = points
         .iter()
         .map(|p| p.good_runs_learned)
@@ -169,7 +216,14 @@ pub fn coverage_svg(points: &[CoveragePoint]) -> String {
         .unwrap_or(0)
         .max(1) as f64;
     let (plot_w, plot_h) = (W - LEFT - RIGHT, H - TOP - BOTTOM);
-    let x = |runs: u64| LEFT + plot_w * if runs_max <= 1.0 { 1.0 } else { (runs as f64 - 1.0) / (runs_max - 1.0) };
+    let x = |runs: u64| {
+        LEFT + plot_w
+            * if runs_max <= 1.0 {
+                1.0
+            } else {
+                (runs as f64 - 1.0) / (runs_max - 1.0)
+            }
+    };
     let y = |value: f64, max: f64| TOP + plot_h * (1.0 - value / max);
     let _ = write!(
         out,
@@ -197,7 +251,11 @@ pub fn coverage_svg(points: &[CoveragePoint]) -> String {
         text
     };
     out.push_str(&line("fraction", &|p| p.explored_fraction, fraction_max));
-    out.push_str(&line("learned", &|p| p.good_runs_learned as f64, learned_max));
+    out.push_str(&line(
+        "learned",
+        &|p| p.good_runs_learned as f64,
+        learned_max,
+    ));
     let label = |out: &mut String, x: f64, y: f64, anchor: &str, text: &str| {
         let _ = write!(
             out,
@@ -205,13 +263,37 @@ pub fn coverage_svg(points: &[CoveragePoint]) -> String {
             html(text)
         );
     };
-    label(&mut out, LEFT - 6.0, TOP + 4.0, "end", &format!("{fraction_max:.2e}"));
+    label(
+        &mut out,
+        LEFT - 6.0,
+        TOP + 4.0,
+        "end",
+        &format!("{fraction_max:.2e}"),
+    );
     label(&mut out, LEFT - 6.0, TOP + plot_h + 4.0, "end", "0");
-    label(&mut out, W - RIGHT + 6.0, TOP + 4.0, "start", &format!("{learned_max:.0}"));
+    label(
+        &mut out,
+        W - RIGHT + 6.0,
+        TOP + 4.0,
+        "start",
+        &format!("{learned_max:.0}"),
+    );
     label(&mut out, W - RIGHT + 6.0, TOP + plot_h + 4.0, "start", "0");
     label(&mut out, LEFT, H - BOTTOM + 16.0, "start", "1");
-    label(&mut out, W - RIGHT, H - BOTTOM + 16.0, "end", &format!("{runs_max:.0}"));
-    label(&mut out, LEFT + plot_w / 2.0, H - BOTTOM + 16.0, "middle", "runs");
+    label(
+        &mut out,
+        W - RIGHT,
+        H - BOTTOM + 16.0,
+        "end",
+        &format!("{runs_max:.0}"),
+    );
+    label(
+        &mut out,
+        LEFT + plot_w / 2.0,
+        H - BOTTOM + 16.0,
+        "middle",
+        "runs",
+    );
     out.push_str(
         "<text class=\"fraction\" x=\"70\" y=\"214\">— explored fraction (left)</text>\
          <text class=\"learned\" x=\"580\" y=\"214\" text-anchor=\"end\">— good runs learned from (right)</text></svg>",

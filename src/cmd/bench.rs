@@ -1,4 +1,5 @@
-//! `faultline bench ldfi`: LDFI against the paper's run counts and the random baseline.
+//! `faultline bench ldfi`: LDFI against the paper's run counts and the random baseline;
+//! `faultline bench report` (in `bench_report`): the report's generation time and size.
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -27,6 +28,9 @@ pub enum BenchCommand {
         #[arg(long)]
         json: bool,
     },
+    /// How long `faultline report` takes for a search of 10³ runs and a 10⁴-event trace, and
+    /// how big the page is (its first paint: `scripts/bench-report.sh`).
+    Report(super::bench_report::ReportBenchArgs),
 }
 
 /// One row of the paper's Figures 12 and 13.
@@ -81,11 +85,18 @@ fn random_cell(mean: f64, found: u64, seeds: u64, runs_max: u64) -> String {
 
 /// Runs `faultline bench ...`.
 pub fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
-    let BenchCommand::Ldfi {
-        random_seeds,
-        random_runs_max,
-        json,
-    } = command;
+    match command {
+        BenchCommand::Ldfi {
+            random_seeds,
+            random_runs_max,
+            json,
+        } => ldfi(random_seeds, random_runs_max, json),
+        BenchCommand::Report(args) => super::bench_report::run(args),
+    }
+}
+
+/// `faultline bench ldfi`.
+fn ldfi(random_seeds: u64, random_runs_max: u64, json: bool) -> anyhow::Result<ExitCode> {
     let mut rows = Vec::new();
     if !json {
         super::write_stdout(&format!(

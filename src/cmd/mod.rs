@@ -9,6 +9,7 @@ use std::io::{self, Write};
 use std::process::ExitCode;
 
 pub mod bench;
+pub mod bench_report;
 pub mod check;
 pub mod elle;
 pub mod estimate;

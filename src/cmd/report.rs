@@ -14,8 +14,7 @@ use anyhow::{Context, bail};
 use faultline_harness::System;
 use faultline_ldfi::{Oracle, build_lineage, default_goal};
 use faultline_report::{
-    Banner, ElleSection, LineageSection, PropertySection, Report, RunRow, RunSection,
-    SearchSummary,
+    Banner, ElleSection, LineageSection, PropertySection, Report, RunRow, RunSection, SearchSummary,
 };
 use faultline_trace::{EventKind, FailureSpec, Fault, Trace, faults_to_json};
 use serde_json::Value;
@@ -56,7 +55,10 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("{}: cannot read the search", path.display()))?;
             let json: Value = serde_json::from_str(&text).with_context(|| {
-                format!("{}: expected the JSON of `faultline explore --json`", path.display())
+                format!(
+                    "{}: expected the JSON of `faultline explore --json`",
+                    path.display()
+                )
             })?;
             search_report(&json).with_context(|| path.display().to_string())?
         }
@@ -67,7 +69,12 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
                 .as_deref()
                 .map(faultline_trace::read_trace)
                 .transpose()?;
-            trace_report(trace, &path.display().to_string(), args.spec.as_deref(), baseline)?
+            trace_report(
+                trace,
+                &path.display().to_string(),
+                args.spec.as_deref(),
+                baseline,
+            )?
         }
         (None, None) => bail!("give --trace FILE or --search FILE.json"),
     };
@@ -128,7 +135,11 @@ pub(crate) fn trace_report(
     } else {
         "lineage of this run's outcome"
     };
-    let highlighted = if baseline.is_some() { faults.clone() } else { Vec::new() };
+    let highlighted = if baseline.is_some() {
+        faults.clone()
+    } else {
+        Vec::new()
+    };
     match lineage_section(lineage_of, None, label, highlighted) {
         Ok(section) => report.lineage = section,
         Err(err) => report.notes.push(format!("no lineage graph: {err:#}")),
@@ -138,9 +149,17 @@ pub(crate) fn trace_report(
     let failing = run.properties.iter().filter(|p| !p.holds).count();
     let (verdict, headline) = match (failing, header.verdict) {
         (1, _) => ("fails", "1 LTL property fails on this run".to_string()),
-        (2.., _) => ("fails", format!("{failing} LTL properties fail on this run")),
-        (0, _) if !run.properties.is_empty() => ("holds", "every LTL property holds on this run".into()),
-        (0, Some(verdict)) => (verdict.as_str(), format!("the trace's own verdict: {}", verdict.as_str())),
+        (2.., _) => (
+            "fails",
+            format!("{failing} LTL properties fail on this run"),
+        ),
+        (0, _) if !run.properties.is_empty() => {
+            ("holds", "every LTL property holds on this run".into())
+        }
+        (0, Some(verdict)) => (
+            verdict.as_str(),
+            format!("the trace's own verdict: {}", verdict.as_str()),
+        ),
         (0, None) => ("trace", "one run (its header gives no verdict)".to_string()),
     };
     let reproducer = builtin_system(&header.sut).map(|system| {
@@ -148,7 +167,10 @@ pub(crate) fn trace_report(
             .failure_spec
             .map(|spec| spec.eot)
             .unwrap_or_else(|| system.default_spec().eot);
-        let spec = FailureSpec { eot, ..system.default_spec() };
+        let spec = FailureSpec {
+            eot,
+            ..system.default_spec()
+        };
         super::explore::reproducer(system, header.seed, &spec, &header.faults)
     });
     report.banner = Some(Banner {
@@ -175,7 +197,9 @@ pub(crate) fn run_section(
         match elle_section(&trace, &label) {
             Ok(section) => Some(section),
             Err(err) => {
-                notes.push(format!("elle-lite could not read the client history: {err:#}"));
+                notes.push(format!(
+                    "elle-lite could not read the client history: {err:#}"
+                ));
                 None
             }
         }
@@ -307,7 +331,9 @@ fn lineage_section(
 pub(crate) fn search_report(json: &Value) -> anyhow::Result<Report> {
     let schema = json.get("schema").and_then(Value::as_str).unwrap_or("");
     if schema != "faultline-explore/v1" {
-        bail!("`schema`: expected \"faultline-explore/v1\" (the JSON of `faultline explore --json`), found {schema:?}");
+        bail!(
+            "`schema`: expected \"faultline-explore/v1\" (the JSON of `faultline explore --json`), found {schema:?}"
+        );
     }
     let text = |name: &str| json.get(name).and_then(Value::as_str).map(str::to_string);
     let number = |name: &str| json.get(name).and_then(Value::as_u64).unwrap_or(0);
@@ -320,7 +346,9 @@ pub(crate) fn search_report(json: &Value) -> anyhow::Result<Report> {
         .context("`spec`: expected a failure spec")?;
     let counterexample: Option<Vec<Fault>> = match json.get("counterexample") {
         None | Some(Value::Null) => None,
-        Some(v) => Some(serde_json::from_value(v.clone()).context("`counterexample`: expected a fault set")?),
+        Some(v) => Some(
+            serde_json::from_value(v.clone()).context("`counterexample`: expected a fault set")?,
+        ),
     };
     let verdict = text("verdict").unwrap_or_else(|| "unknown".into());
     let oracle = text("oracle").unwrap_or_else(|| "built-in invariant".into());
@@ -340,9 +368,18 @@ pub(crate) fn search_report(json: &Value) -> anyhow::Result<Report> {
         solver_calls: number("solver_calls"),
         solver_ms: json.get("solver_ms").and_then(Value::as_f64),
         wall_ms: json.get("wall_ms").and_then(Value::as_f64),
-        fault_space_gross: json["fault_space"]["gross"].as_str().unwrap_or("?").to_string(),
-        fault_space_exact: json["fault_space"]["exact"].as_str().unwrap_or("?").to_string(),
-        explored_fraction: json.get("explored_fraction").and_then(Value::as_f64).unwrap_or(0.0),
+        fault_space_gross: json["fault_space"]["gross"]
+            .as_str()
+            .unwrap_or("?")
+            .to_string(),
+        fault_space_exact: json["fault_space"]["exact"]
+            .as_str()
+            .unwrap_or("?")
+            .to_string(),
+        explored_fraction: json
+            .get("explored_fraction")
+            .and_then(Value::as_f64)
+            .unwrap_or(0.0),
         bound,
         inconclusive_reason: text("inconclusive_reason"),
     };
@@ -360,7 +397,10 @@ pub(crate) fn search_report(json: &Value) -> anyhow::Result<Report> {
             "no admissible fault set breaks the outcome ({} runs)",
             summary.runs
         ),
-        (None, "no_counterexample") => format!("no counterexample in {} runs (random search never certifies)", summary.runs),
+        (None, "no_counterexample") => format!(
+            "no counterexample in {} runs (random search never certifies)",
+            summary.runs
+        ),
         (None, _) => summary
             .inconclusive_reason
             .clone()
@@ -440,8 +480,18 @@ fn rerun(
     };
     let failure_free = runner(&[]).map_err(anyhow::Error::msg)?;
     let goal = match &spec_oracle {
-        Some(oracle) => oracle.judge(&failure_free).map_err(anyhow::Error::msg)?.goal,
-        None => InvariantOracle(system).judge(&failure_free).map_err(anyhow::Error::msg)?.goal,
+        Some(oracle) => {
+            oracle
+                .judge(&failure_free)
+                .map_err(anyhow::Error::msg)?
+                .goal
+        }
+        None => {
+            InvariantOracle(system)
+                .judge(&failure_free)
+                .map_err(anyhow::Error::msg)?
+                .goal
+        }
     };
     let faults = counterexample.clone().unwrap_or_default();
     match lineage_section(

@@ -16,3 +16,5 @@ mod elle;
 mod contract;
 // Issue 8: verdicts that must never be wrong.
 mod soundness;
+// Issue 12: the HTML report, checked in a real browser.
+mod report;
