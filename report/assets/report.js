@@ -619,7 +619,9 @@
       for (var k = 0; k + 1 < p.length; k += 2) points.push(p[k] + ',' + p[k + 1]);
       var e = l.edges[i];
       var broken = l.broken[e[0]] && l.broken[e[1]];
-      edges.appendChild(svgEl('polyline', { 'class': broken ? 'edge broken' : 'edge', 'marker-end': 'url(#lin-arrow)', points: points.join(' ') }));
+      // No arrowheads here: every edge runs downwards, and thousands of markers slow the
+      // browser down more than everything else in the drawing.
+      edges.appendChild(svgEl('polyline', { 'class': broken ? 'edge broken' : 'edge', points: points.join(' ') }));
     });
     root.appendChild(edges);
     var vertices = svgEl('g', { 'class': 'vertices' });
@@ -673,6 +675,11 @@
     var stepBox = document.getElementById('step');
     if (stepBox) stepper = new Stepper(stepBox, model, chart);
     if (chart && chart.failing !== null) chart.reveal(chart.failing);
+    [['zoom-in', function () { chart.zoom(1.5); }], ['zoom-out', function () { chart.zoom(1 / 1.5); }],
+      ['zoom-fit', function () { chart.fit(); }]].forEach(function (pair) {
+      var button = document.getElementById(pair[0]);
+      if (button && chart) button.addEventListener('click', pair[1]);
+    });
     body.setAttribute('data-lanes', String(model.lanes.length));
   }
   document.addEventListener('click', function (ev) {
