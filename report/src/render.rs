@@ -304,10 +304,10 @@ fn proofs(run: &RunSection, out: &mut String) {
         out.push_str("</section>\n");
     }
     if let Some(elle) = &run.elle {
-        let _ = write!(
+        let _ = writeln!(
             out,
             "<section id=\"elle-section\"><h2>elle-lite</h2><p class=\"sub\">The client history ({}): {}.</p>\
-             <pre>{}</pre></section>\n",
+             <pre>{}</pre></section>",
             html(&elle.valid),
             if elle.anomaly_types.is_empty() {
                 "no anomaly".to_string()
@@ -323,14 +323,14 @@ fn runs(report: &Report, out: &mut String) {
     let Some(runs) = &report.runs else {
         return;
     };
-    let _ = write!(
+    let _ = writeln!(
         out,
         "<section id=\"runs-section\"><h2>Runs</h2><div class=\"toolbar\">\
          <input id=\"runs-filter\" type=\"search\" placeholder=\"filter: a fault, e.g. crash a\" size=\"32\">\
          <select id=\"runs-outcome\"><option value=\"\">every outcome</option><option>good</option>\
          <option>vacuous</option><option>bad</option></select> <span id=\"runs-count\">{} runs</span></div>\
          <table id=\"runs-table\"><thead><tr><th>run</th><th>outcome</th><th>faults</th><th>duration</th></tr>\
-         </thead><tbody></tbody></table></section>\n",
+         </thead><tbody></tbody></table></section>",
         runs.len()
     );
 }
