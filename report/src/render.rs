@@ -421,3 +421,99 @@ fn windows(trace: &Trace) -> Vec<Value> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use faultline_trace::{Event, EventKind, Header, TimeModel};
+
+    use super::*;
+    use crate::model::{LineageSection, RunSection};
+
+    /// `count` messages a→b, each delivered the next round (no `parents`: happens-before).
+    fn ping_trace(count: u64) -> Trace {
+        let mut trace = Trace::new(Header::new(
+            "r",
+            "demo",
+            TimeModel::Rounds,
+            vec!["a".into(), "b".into()],
+        ));
+        for msg in 0..count {
+            let link = |kind, id, lt| Event {
+                src: Some("a".into()),
+                dst: Some("b".into()),
+                msg_id: Some(msg),
+                sent_lt: Some(msg + 1),
+                ..Event::new(id, kind, lt)
+            };
+            trace.push(link(EventKind::Send, 2 * msg, msg + 1));
+            trace.push(link(EventKind::Deliver, 2 * msg + 1, msg + 2));
+        }
+        trace
+    }
+
+    fn page_with_lineage(count: u64) -> (String, usize) {
+        let trace = ping_trace(count);
+        let goal = faultline_ldfi::default_goal(&trace);
+        let graph = faultline_ldfi::build_lineage(&trace, &goal).expect("lineage");
+        let vertices = graph.graph.node_count();
+        let report = Report {
+            title: "t".into(),
+            run: Some(RunSection {
+                label: "run".into(),
+                trace,
+                failing_event: None,
+                properties: Vec::new(),
+                elle: None,
+            }),
+            lineage: Some(LineageSection::new("lineage", graph, Vec::new())),
+            ..Report::default()
+        };
+        (render(&report), vertices)
+    }
+
+    fn data_of(page: &str) -> Value {
+        let start = page.find("id=\"report-data\">").expect("data") + "id=\"report-data\">".len();
+        let end = start + page[start..].find("</script>").expect("end");
+        serde_json::from_str(&page[start..end]).expect("JSON")
+    }
+
+    #[test]
+    fn a_small_lineage_is_inline_svg_and_the_page_loads_nothing() {
+        let (page, vertices) = page_with_lineage(5);
+        assert_eq!(page.matches("<g class=\"v ").count(), vertices);
+        assert!(data_of(&page)["lineage"]["drawing"].is_null());
+        let elsewhere = page.replace("http://www.w3.org/2000/svg", "");
+        assert!(!elsewhere.contains("http:") && !elsewhere.contains("https:"));
+        assert!(!page.contains("src="));
+    }
+
+    #[test]
+    fn a_large_lineage_is_drawn_by_the_script_from_the_rust_layout() {
+        let (page, vertices) = page_with_lineage(800);
+        assert!(vertices > LINEAGE_INLINE_MAX, "{vertices}");
+        assert!(page.contains("id=\"lineage-lazy\""));
+        assert!(!page.contains("class=\"lineage\""), "no inline drawing");
+        let data = data_of(&page);
+        let drawing = &data["lineage"]["drawing"];
+        assert_eq!(drawing["boxes"].as_array().map(Vec::len), Some(vertices));
+        assert_eq!(
+            drawing["paths"].as_array().map(Vec::len),
+            data["lineage"]["edges"].as_array().map(Vec::len)
+        );
+    }
+
+    #[test]
+    fn windows_cover_the_rows_of_their_times() {
+        let mut trace = ping_trace(4);
+        trace.header.faults = vec![Fault::Clog {
+            node: "b".into(),
+            from: 2,
+            to: 4,
+        }];
+        let windows = windows(&trace);
+        assert_eq!(windows.len(), 1);
+        // Rows with lt in [2, 4): the first deliver (lt 2) up to the last event with lt 3.
+        assert_eq!(windows[0]["from_row"], 1);
+        assert_eq!(windows[0]["to_row"], 5);
+    }
+}
