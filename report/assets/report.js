@@ -661,6 +661,50 @@
 
   // Timings (ms since navigation start) for scripts/bench-report.sh.
   var scriptStart = performance.now();
+  // Opened as page.html#selftest, the page drives its own controls and writes what it saw
+  // into body[data-selftest] (the browser test reads it from the dumped DOM).
+  function selfTest(chart, stepper, runs) {
+    var results = [];
+    function check(name, ok) {
+      results.push(name + (ok ? ':ok' : ':FAIL'));
+      if (!ok) reportError('self-test failed: ' + name);
+    }
+    if (chart && stepper) {
+      var n = chart.model.events.length;
+      var before = chart.rowH;
+      document.getElementById('zoom-in').click();
+      check('zoom-in', chart.rowH > before);
+      document.getElementById('zoom-out').click();
+      check('zoom-out', Math.abs(chart.rowH - before) < 1e-9);
+      var row = Math.min(1, n - 1);
+      var at = function (r) {
+        var rect = chart.svg.getBoundingClientRect();
+        return { clientX: rect.left + GUTTER / 2, clientY: rect.top + PAD + r * chart.rowH + chart.rowH / 2, bubbles: true };
+      };
+      chart.container.dispatchEvent(new MouseEvent('mousemove', at(row)));
+      var tip = document.getElementById('tooltip');
+      check('hover', !tip.hidden && tip.textContent.indexOf('#' + row + ' ') === 0);
+      chart.container.dispatchEvent(new MouseEvent('click', at(row)));
+      check('click-steps', stepper.index === row);
+      stepper.show(0);
+      document.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowRight', bubbles: true }));
+      check('arrow-key', stepper.index === Math.min(1, n - 1));
+      document.dispatchEvent(new KeyboardEvent('keydown', { key: 'End', bubbles: true }));
+      check('end-key', stepper.index === n - 1);
+      check('states', document.querySelectorAll('#step table tr').length === (chart.model.run.nodes || []).length + 1);
+    }
+    var filter = document.getElementById('runs-filter');
+    if (filter && runs) {
+      filter.value = 'crash';
+      filter.dispatchEvent(new Event('input'));
+      var expected = runs.filter(function (r) { return String(r[2]).toLowerCase().indexOf('crash') >= 0; }).length;
+      check('runs-filter', document.querySelectorAll('#runs-table tbody tr').length === Math.min(expected, 2000));
+      filter.value = '';
+      filter.dispatchEvent(new Event('input'));
+    }
+    body.setAttribute('data-selftest', results.join(' '));
+  }
+
   var data = JSON.parse(document.getElementById('report-data').textContent);
   var parsed = performance.now();
   copyButton();
@@ -682,6 +726,7 @@
     });
     body.setAttribute('data-lanes', String(model.lanes.length));
   }
+  if (location.hash === '#selftest') selfTest(chart || null, stepper, Array.isArray(data.runs) ? data.runs : null);
   document.addEventListener('click', function (ev) {
     var target = ev.target;
     var holder = target && target.closest ? target.closest('[data-event]') : null;

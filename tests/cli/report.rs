@@ -420,21 +420,32 @@ fn headless(browser: &Path, profile: &Path, page: &Path, extra: &[&str]) -> (Str
         .stderr(Stdio::piped())
         .spawn()
         .expect("chromium starts");
+    // Read both pipes while waiting: a dumped DOM larger than the pipe's buffer would block
+    // the browser otherwise.
+    let mut stdout = child.stdout.take().expect("piped stdout");
+    let mut stderr = child.stderr.take().expect("piped stderr");
+    let out = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = std::io::Read::read_to_string(&mut stdout, &mut text);
+        text
+    });
+    let err = std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut stderr, &mut bytes);
+        String::from_utf8_lossy(&bytes).into_owned()
+    });
     let started = Instant::now();
-    loop {
-        if child.try_wait().expect("waiting for chromium").is_some() {
-            break;
-        }
+    while child.try_wait().expect("waiting for chromium").is_none() {
         if started.elapsed() > Duration::from_secs(120) {
             let _ = child.kill();
+            let _ = child.wait();
             panic!("chromium did not finish within 120 s on {url}");
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    let output = child.wait_with_output().expect("chromium's output");
     (
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
+        out.join().expect("stdout reader"),
+        err.join().expect("stderr reader"),
     )
 }
 
@@ -515,6 +526,31 @@ fn browser_renders_a_counterexample_report() {
         dom.matches("<tr class=\"bad\">").count(),
         1,
         "the run table's bad run"
+    );
+    // The controls work: the page drives them itself when opened as #selftest (zoom, hover
+    // tooltip, click to step, the arrow and End keys, the state table, the run filter).
+    let selftest = dir.path().join("report.html#selftest");
+    let (dom, stderr) = headless(&browser, &profile, &selftest, &["--dump-dom"]);
+    let checks = body_attribute(&dom, "data-selftest").unwrap_or_default();
+    for check in [
+        "zoom-in",
+        "zoom-out",
+        "hover",
+        "click-steps",
+        "arrow-key",
+        "end-key",
+        "states",
+        "runs-filter",
+    ] {
+        assert!(
+            checks.contains(&format!("{check}:ok")),
+            "self-test {check}: {checks}\n{stderr}"
+        );
+    }
+    assert_eq!(
+        body_attribute(&dom, "data-errors").as_deref(),
+        Some("0"),
+        "{checks}"
     );
     // A screenshot for people to look at.
     let target = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
