@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building faultline needs on a fresh Debian/Ubuntu machine, and nothing else:
-# a Rust toolchain (if cargo is missing) and the system Z3 (the z3 crate links libz3 4.8+).
+# a Rust toolchain (if cargo is missing), the system Z3 (the z3 crate links libz3 4.8+) and
+# headless Chromium for the report's browser test (optional).
 # Safe to run again: every step checks first.
 set -euo pipefail
 
@@ -32,6 +33,20 @@ if [ ${#missing[@]} -gt 0 ]; then
   else
     echo "setup: please install: ${missing[*]} (this script knows only apt)" >&2
     exit 2
+  fi
+fi
+
+# Headless Chromium for the report's browser test (tests/cli/report.rs renders a report and
+# reads the DOM after its script ran). Optional: where it cannot be installed (no apt, no
+# root, a distribution whose `chromium` is only a snap stub), the browser tests skip and say
+# so. FAULTLINE_NO_BROWSER=1 skips this step.
+if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1 \
+  && [ "${FAULTLINE_NO_BROWSER:-0}" != 1 ]; then
+  if command -v apt-get >/dev/null 2>&1 && { [ "$(id -u)" -eq 0 ] || command -v sudo >/dev/null 2>&1; }; then
+    echo "setup: installing chromium (the headless browser of the report test)" >&2
+    apt_install chromium || echo "setup: could not install chromium; the browser tests will skip" >&2
+  else
+    echo "setup: cannot install chromium here; the report's browser tests will skip" >&2
   fi
 fi
 

@@ -43,38 +43,16 @@ enum Command {
     Check(cmd::check::CheckArgs),
     /// Check a list-append transaction history for consistency anomalies (Elle's rules).
     Elle(cmd::elle::ElleArgs),
+    /// Write one self-contained HTML page for a search or a run (chart, lineage, proofs).
+    Report(cmd::report::ReportArgs),
     /// Benchmarks that compare against the published numbers.
     #[command(subcommand)]
     Bench(cmd::bench::BenchCommand),
-    /// Report what the searches in a run store found (text, --json, --junit, --github).
-    Report(ReportArgs),
     /// Unite the shard stores of a sharded search (`explore --shard K/N --db ...`) into one.
     Merge(cmd::merge::MergeArgs),
     /// Look after a run store (`explore --db FILE`): migrate, list searches, show a run, gc.
     #[command(subcommand)]
     Db(cmd::db::DbCommand),
-}
-
-/// Arguments of `faultline report`.
-///
-/// Exit codes: 0 every search certified (or found nothing at random), 1 a counterexample, 3 a
-/// search inconclusive or unfinished, 4 nondeterminism recorded.
-#[derive(clap::Args, Debug)]
-struct ReportArgs {
-    /// The run store (`explore --db FILE`).
-    db: std::path::PathBuf,
-    /// Only this search (an id from `faultline db ls`).
-    #[arg(long, value_name = "ID")]
-    search: Option<i64>,
-    /// Print JSON (`"schema": "faultline-report/v1"`).
-    #[arg(long)]
-    json: bool,
-    /// Write a JUnit XML report, one test case per search.
-    #[arg(long, value_name = "FILE")]
-    junit: Option<std::path::PathBuf>,
-    /// GitHub Actions annotations and a job summary (`$GITHUB_STEP_SUMMARY`).
-    #[arg(long)]
-    github: bool,
 }
 
 fn main() -> ExitCode {
@@ -107,16 +85,10 @@ fn main() -> ExitCode {
         Command::Estimate(args) => cmd::estimate::run(args),
         Command::Check(args) => cmd::check::run(args),
         Command::Elle(args) => cmd::elle::run(args),
+        Command::Report(args) => cmd::report::run(args),
         Command::Bench(command) => cmd::bench::run(command),
         Command::Db(command) => cmd::db::run(command),
         Command::Merge(args) => cmd::merge::run(args),
-        Command::Report(args) => cmd::store_report::run(&cmd::store_report::StoreReport {
-            db: args.db,
-            search: args.search,
-            json: args.json,
-            junit: args.junit,
-            github: args.github,
-        }),
     };
     match result {
         Ok(code) => code,

@@ -35,6 +35,7 @@
 #![deny(missing_docs)]
 
 mod cube;
+mod broken;
 mod encode;
 mod error;
 mod estimate;
@@ -49,6 +50,7 @@ mod random;
 mod report;
 
 pub use cube::{Shard, SplitVar, shard};
+pub use broken::broken_vertices;
 pub use error::LdfiError;
 pub use estimate::{
     FaultSpace, exact_count, exact_count_spec, fault_space, fault_space_spec, fraction,

@@ -1,4 +1,5 @@
-//! `faultline bench ldfi`: LDFI against the paper's run counts and the random baseline.
+//! `faultline bench ldfi`: LDFI against the paper's run counts and the random baseline;
+//! `faultline bench report` (in `bench_report`): the report's generation time and size.
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -41,6 +42,9 @@ pub enum BenchCommand {
         #[arg(long)]
         json: bool,
     },
+    /// How long `faultline report` takes for a search of 10³ runs and a 10⁴-event trace, and
+    /// how big the page is (its first paint: `scripts/bench-report.sh`).
+    Report(super::bench_report::ReportBenchArgs),
 }
 
 /// One row of the paper's Figures 12 and 13.
@@ -98,21 +102,26 @@ fn random_cell(mean: f64, found: u64, seeds: u64, runs_max: u64) -> String {
 
 /// Runs `faultline bench ...`.
 pub fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
-    let (random_seeds, random_runs_max, json) = match command {
+    match command {
         BenchCommand::Ldfi {
             random_seeds,
             random_runs_max,
             json,
-        } => (random_seeds, random_runs_max, json),
+        } => ldfi(random_seeds, random_runs_max, json),
+        BenchCommand::Report(args) => super::bench_report::run(args),
         BenchCommand::Store {
             records,
             repeats,
             json,
         } => {
             super::bench_store::run(records, repeats, json)?;
-            return Ok(ExitCode::SUCCESS);
+            Ok(ExitCode::SUCCESS)
         }
-    };
+    }
+}
+
+/// `faultline bench ldfi`.
+fn ldfi(random_seeds: u64, random_runs_max: u64, json: bool) -> anyhow::Result<ExitCode> {
     let mut rows = Vec::new();
     if !json {
         super::write_stdout(&format!(

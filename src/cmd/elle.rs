@@ -133,6 +133,15 @@ fn read_history(path: &Path, format: Option<InputFormat>) -> anyhow::Result<Hist
 /// The client history of a faultline trace: its invoke/ok/fail/info events.
 fn history_from_trace(path: &Path) -> anyhow::Result<History> {
     let trace = faultline_trace::read_trace(path)?;
+    history_from_events(&trace, &path.display().to_string())
+}
+
+/// The client history in `trace` (its invoke/ok/fail/info events); errors name `name`, the
+/// line and the field.
+pub(crate) fn history_from_events(
+    trace: &faultline_trace::Trace,
+    name: &str,
+) -> anyhow::Result<History> {
     let mut history = History::new();
     for event in &trace.events {
         let op_type = match event.kind {
@@ -143,7 +152,7 @@ fn history_from_trace(path: &Path) -> anyhow::Result<History> {
             _ => continue,
         };
         let line = event.id + 2;
-        let where_ = || format!("{}: line {line} (event {})", path.display(), event.id);
+        let where_ = || format!("{name}: line {line} (event {})", event.id);
         let process = event
             .process
             .with_context(|| format!("{}: field `process`: missing on a client event", where_()))?;
@@ -165,10 +174,7 @@ fn history_from_trace(path: &Path) -> anyhow::Result<History> {
         }
     }
     if history.ops.is_empty() {
-        bail!(
-            "{}: the trace has no client events (invoke/ok/fail/info)",
-            path.display()
-        );
+        bail!("{name}: the trace has no client events (invoke/ok/fail/info)");
     }
     Ok(history)
 }

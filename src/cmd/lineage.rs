@@ -19,8 +19,12 @@ pub struct LineageArgs {
     #[arg(long)]
     pub node: Option<String>,
     /// Print Graphviz DOT.
-    #[arg(long, conflicts_with = "json")]
+    #[arg(long, conflicts_with_all = ["json", "svg"])]
     pub dot: bool,
+    /// Print the graph as an SVG image, laid out in layers by faultline itself (no Graphviz):
+    /// AND vertices as boxes, facts (OR) amber, the goal thick blue.
+    #[arg(long, conflicts_with = "json")]
+    pub svg: bool,
     /// Print JSON (`schema` = `faultline-lineage/v1`, `mode`, `goal`, `nodes`, `edges`).
     #[arg(long)]
     pub json: bool,
@@ -60,6 +64,11 @@ pub fn run(args: LineageArgs) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("{}: lineage annotations", args.trace.display()))?;
     if args.json {
         super::write_json("lineage", to_json(&lineage), true)?;
+    } else if args.svg {
+        let section = faultline_report::LineageSection::new("lineage", lineage, Vec::new());
+        let mut svg = faultline_report::lineage_svg(&section, true);
+        svg.push('\n');
+        super::write_stdout(&svg)?;
     } else if args.dot {
         super::write_stdout(&to_dot(&lineage))?;
     } else {

@@ -10,6 +10,7 @@ use std::process::ExitCode;
 
 pub mod bench;
 mod bench_store;
+pub mod bench_report;
 pub mod check;
 mod ci_output;
 pub mod db;
@@ -21,6 +22,7 @@ pub mod lineage;
 pub mod merge;
 mod record;
 mod regressions;
+pub mod report;
 pub mod run;
 pub mod store_report;
 pub mod suggest;

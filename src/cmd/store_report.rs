@@ -202,3 +202,37 @@ fn render(
     }
     text
 }
+
+/// A stored search as `explore --json --show-runs` would have printed it (its stored report
+/// with the history read back from the store), for the HTML page. Default: the last search.
+pub(crate) fn search_json(db: &Path, search: Option<i64>) -> anyhow::Result<Value> {
+    let store = Store::open_existing(db)?;
+    let summary = match search {
+        Some(id) => store.search(id)?,
+        None => store.searches()?.into_iter().last(),
+    }
+    .ok_or_else(|| anyhow::anyhow!("{}: no such search (see `faultline db ls`)", db.display()))?;
+    let mut json = stored_report(&summary);
+    if json.is_null() {
+        anyhow::bail!(
+            "{}: search #{} has not finished (run it again to resume it)",
+            db.display(),
+            summary.id
+        );
+    }
+    let history: Vec<Value> = store
+        .search_runs(summary.id)?
+        .into_iter()
+        .map(|run| {
+            json!({
+                "index": run.idx,
+                "faults": serde_json::from_str::<Value>(&run.faults).unwrap_or(Value::Null),
+                "outcome": run.outcome,
+                "duration_ms": run.duration_us as f64 / 1e3,
+            })
+        })
+        .collect();
+    json["history"] = Value::Array(history);
+    json["schema"] = json!(super::schema("explore"));
+    Ok(json)
+}

@@ -40,8 +40,13 @@ pub struct ShowArgs {
     #[arg(long)]
     pub node: Option<String>,
     /// Draw a text sequence chart, one column per node.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "html")]
     pub chart: bool,
+    /// Print one self-contained HTML page instead: the sequence chart (one lane per node and
+    /// per client, zoomable) and the step-through view (no Graphviz, no network). `--kinds` and
+    /// `--node` do not apply: the page shows every event.
+    #[arg(long, conflicts_with_all = ["kinds", "node"])]
+    pub html: bool,
 }
 
 /// Runs `faultline trace ...`.
@@ -103,6 +108,20 @@ fn show(args: &ShowArgs) -> anyhow::Result<ExitCode> {
             "--node {node:?}: expected one of the trace's nodes ({})",
             trace.header.nodes.join(", ")
         );
+    }
+    if args.html {
+        let name = display_name(&args.file);
+        let title = format!("{} — {name}", trace.header.sut);
+        let mut notes = Vec::new();
+        let run = super::report::run_section(trace, name, None, &mut notes)?;
+        let report = faultline_report::Report {
+            title,
+            run: Some(run),
+            notes,
+            ..faultline_report::Report::default()
+        };
+        super::write_stdout(&faultline_report::render(&report))?;
+        return Ok(ExitCode::SUCCESS);
     }
     let filter = EventFilter {
         kinds,

@@ -22,3 +22,5 @@ mod soundness;
 mod shard;
 mod store;
 mod guide;
+// Issue 12: the HTML report, checked in a real browser.
+mod report;

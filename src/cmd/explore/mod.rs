@@ -27,6 +27,7 @@ mod sharding;
 mod stored;
 
 use interrupt::{install_interrupt_handler, interrupted, note_interrupt};
+pub(crate) use output::reproducer;
 use output::{Target, report_json, report_text};
 
 /// Arguments of `faultline explore`.
@@ -88,6 +89,10 @@ pub struct ExploreArgs {
     /// Print one JSON object (`"schema": "faultline-explore/v1"`) instead of the report.
     #[arg(long)]
     pub json: bool,
+    /// Also write the search as one self-contained HTML page (what `faultline report
+    /// --from-json` draws from this search's JSON).
+    #[arg(long, value_name = "OUT.html")]
+    pub report: Option<PathBuf>,
     /// Record the search in this SQLite run store as it goes, and resume it from there: the
     /// same search run again reads every run it finds stored instead of running it (a killed
     /// search loses at most the runs in flight). See `faultline db`.
@@ -227,6 +232,16 @@ pub fn run(args: ExploreArgs) -> anyhow::Result<ExitCode> {
     if interrupted() {
         note_interrupt(&mut report);
     }
+    if let Some(path) = &args.report {
+        let with_history = Target {
+            show_runs: true,
+            ..target.clone()
+        };
+        let mut json = report_json(&with_history, &report, &timing);
+        json["schema"] = super::schema("explore").into();
+        let page = super::report::search_report(&json)?;
+        super::report::write_page(path, &faultline_report::render(&page))?;
+    }
     let mut json = report_json(&target, &report, &timing);
     let end = session.finish(
         &args,
@@ -311,14 +326,25 @@ pub(crate) fn check_spec(spec: &FailureSpec) -> anyhow::Result<()> {
 pub(crate) struct Timing {
     pub total: Duration,
     pub solver: Duration,
+    /// Per run index: how long making and judging it took, and when the search had it.
+    pub runs: std::collections::BTreeMap<u64, RunTiming>,
     /// What the search exercised.
     pub coverage: faultline::coverage::Coverage,
+}
+
+/// One run's figures (`duration_ms`, `finished_ms` in `--json`'s `history`).
+#[derive(Clone, Copy, Default)]
+pub(crate) struct RunTiming {
+    pub duration: Option<Duration>,
+    pub finished: Duration,
 }
 
 struct Progress {
     bar: indicatif::ProgressBar,
     solving_since: Option<Instant>,
     solver: Duration,
+    started: Instant,
+    finished: Vec<(u64, Duration)>,
 }
 
 impl Observer for Progress {
@@ -337,6 +363,7 @@ impl Observer for Progress {
             .set_message(format!("running {proposals} proposal(s)"));
     }
     fn run_finished(&mut self, record: &RunRecord, runs: u64) {
+        self.finished.push((record.index, self.started.elapsed()));
         self.bar.set_position(runs);
         if record.outcome == Outcome::Bad {
             self.bar.println(format!(
@@ -423,11 +450,22 @@ pub(crate) fn search<O: Oracle>(
 ) -> anyhow::Result<(ExploreReport, Timing)> {
     let plain = faultline::search::runner(sut, seed, config.spec);
     let recording = extras.recording;
+    // Each run's own time, keyed by its fault set (runs of one batch overlap on threads).
+    let durations: std::sync::Mutex<std::collections::HashMap<String, Vec<Duration>>> =
+        Default::default();
     let runner = |faults: &[Fault]| -> Result<Trace, String> {
-        match recording {
+        let started = Instant::now();
+        let trace = match recording {
             Some(recording) => recording.run(faults, &plain),
             None => plain(faults),
+        };
+        if let Ok(mut durations) = durations.lock() {
+            durations
+                .entry(faults_to_json(faults))
+                .or_default()
+                .push(started.elapsed());
         }
+        trace
     };
     let bar = if show_progress {
         let bar = indicatif::ProgressBar::new_spinner();
@@ -444,6 +482,8 @@ pub(crate) fn search<O: Oracle>(
         bar,
         solving_since: None,
         solver: Duration::ZERO,
+        started: Instant::now(),
+        finished: Vec::new(),
     };
     let mut recorder = recording.map(|recording| RecordingObserver {
         recording,
@@ -479,12 +519,28 @@ pub(crate) fn search<O: Oracle>(
     progress.bar.finish_and_clear();
     let end_states = digesting.end_states.into_inner().unwrap_or_default();
     let coverage = coverage(sut, seed, &report, digesting.inner, &end_states);
+    let mut durations = durations.into_inner().unwrap_or_default();
+    let finished: std::collections::BTreeMap<u64, Duration> =
+        progress.finished.into_iter().collect();
+    let runs = report
+        .history
+        .iter()
+        .map(|record| {
+            let duration = durations
+                .get_mut(&faults_to_json(&record.faults))
+                .filter(|queue| !queue.is_empty())
+                .map(|queue| queue.remove(0));
+            let finished = finished.get(&record.index).copied().unwrap_or_default();
+            (record.index, RunTiming { duration, finished })
+        })
+        .collect();
     Ok((
         report,
         Timing {
             total,
             solver: progress.solver,
             coverage,
+            runs,
         },
     ))
 }

@@ -106,8 +106,24 @@ pub(crate) fn report_json(
         },
         "explored_fraction": report.explored_fraction(),
         "coverage": timing.coverage,
-        "history": target.show_runs.then_some(&report.history),
+        "history": target.show_runs.then(|| history_json(report, timing)),
     })
+}
+
+/// Every run with its time (`duration_ms`: making and judging it; `finished_ms`: since the
+/// search started).
+fn history_json(report: &ExploreReport, timing: &Timing) -> Vec<serde_json::Value> {
+    report
+        .history
+        .iter()
+        .map(|record| {
+            let mut value = serde_json::to_value(record).unwrap_or_default();
+            let run = timing.runs.get(&record.index).copied().unwrap_or_default();
+            value["duration_ms"] = json!(run.duration.map(|d| d.as_secs_f64() * 1e3));
+            value["finished_ms"] = json!(run.finished.as_secs_f64() * 1e3);
+            value
+        })
+        .collect()
 }
 
 pub(crate) fn report_text(target: &Target, report: &ExploreReport, timing: &Timing) -> String {
