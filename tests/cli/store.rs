@@ -496,3 +496,31 @@ fn report_reads_a_store_back_with_the_same_verdicts_and_ci_output() {
         .code(2)
         .stderr(predicates::str::contains("no search #9"));
 }
+
+#[test]
+fn a_stored_search_becomes_an_html_page() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("runs.db");
+    explore_json(&db, &["--sut", "retry-deliv"]);
+    let page = dir.path().join("page.html");
+    faultline()
+        .arg("report")
+        .arg(&db)
+        .args(["--search", "1", "-o"])
+        .arg(&page)
+        .assert()
+        .success();
+    let html = std::fs::read_to_string(&page).expect("the page");
+    assert!(html.starts_with("<!DOCTYPE html>") || html.starts_with("<!doctype html>"), "{}", &html[..80]);
+    assert!(html.contains("retry-deliv"));
+    assert!(!html.contains("src=\"http"), "nothing is fetched");
+    // An unfinished search has no page yet.
+    faultline()
+        .args(["report", "--db"])
+        .arg(&db)
+        .args(["--search", "7", "-o"])
+        .arg(dir.path().join("none.html"))
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("no such search"));
+}
