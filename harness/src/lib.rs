@@ -1,7 +1,7 @@
 //! faultline's harness: [`Reactor`]s (nodes as deterministic state machines that return
 //! [`Effect`]s), a deterministic [`Simulator`] with two time models (`rounds` and `async`),
 //! faults as data ([`Fault`]: omission, crash, restart, clog, partition), fault generators, and
-//! the LDFI paper's delivery SUTs ([`suts`]).
+//! the LDFI paper's delivery and commit SUTs ([`suts`]).
 //!
 //! # Brief overview
 //!

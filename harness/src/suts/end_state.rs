@@ -1,5 +1,5 @@
 //! What the invariants of the crash-sensitive SUTs (primary-backup, quorum-write, relay-chain,
-//! 2pc-3) read from a run's trace: the nodes that crashed, the string sets in the nodes' final
+//! 2pc-3, the commit family) read from a run's trace: the nodes that crashed, the string sets in the nodes' final
 //! states, and the latest derive of a fact at a node (a goal event).
 
 use std::collections::BTreeSet;

@@ -1,5 +1,6 @@
 //! The built-in systems under test: the LDFI paper's delivery family (Molly's
-//! `examples_ft/delivery`, in `rounds`) and one `async` example.
+//! `examples_ft/delivery`, in `rounds`), its commit family (`examples_ft/commit`: `2pc`,
+//! `2pc-ctp`, `3pc`, files `commit_*`), more crash-sensitive examples and one `async` example.
 
 mod ack;
 mod async_ack;
