@@ -28,8 +28,19 @@
 //! (it crashed, or the ack is lost), so C aborts at the end of round 5, and C's aborts of round
 //! 6 to the other agents are lost. Those agents are precommitted: their timers commit them in
 //! round 7, and they keep sending commit to each other while C (and soon they too) hold abort.
-//! With crashes alone, C aborting for a crashed agent's missing ack and then crashing in round
-//! 6, before its aborts are out, splits C from the agents the same way (two crashes).
+//! Minimal: `omission d→C@4, omission C→a@6` (or `crash d@4` for the first): a commits in round
+//! 7, and its commits keep reaching b and d, who keep sending commit back (Figure 9 loses C's
+//! aborts to a and b both). Without omissions (EFF 0) one crash cannot split it (8/0/1
+//! certifies, as in the paper), but two can: C aborts for a crashed agent's missing ack at the
+//! end of round 5 and crashes in round 6, before its aborts are out, while the other agents
+//! commit in round 7 (`crash d@4, crash C@6` at 8/0/2).
+//!
+//! Molly's CounterexampleSuite expects 3pc to hold at 8/0/2. The program does not: in Molly a
+//! crashed node only stops sending and keeps deriving, so C aborts at the end of round 5 for
+//! any crash of C in rounds 4 to 6 (with d crashed in 3 or 4), and a and b commit in round 7.
+//! Molly's search does not reach those sets (its lineage has no negation, and C's abort rests
+//! on a missing ack); exhaustive enumeration does. Here a crashed node runs no handler
+//! (DESIGN.md), so C must have decided before it crashes: only `crash C@6` splits.
 //!
 //! Lineage: a vote rests on the `cancommit` delivery; a precommit on every vote (the last of
 //! them arrives in the round it is sent: each agent votes once); an ack on the `precommit`

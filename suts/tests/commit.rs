@@ -499,3 +499,35 @@ fn brute_force_threepc_omissions_before_the_decision() {
     let tally = brute_force("3pc", spec(8, 5, 0), &slots);
     assert_eq!((tally.runs, tally.bad), (4_096, 0), "{tally:?}");
 }
+
+/// Larger brute-force spaces behind LDFI's certificates for 3pc with omissions and a crash
+/// (`faultline explore --sut 3pc --eot E --eff F --crashes 1` certifies each): slow in a debug
+/// build, run with `cargo test --release -p faultline-suts --test commit -- --ignored`.
+#[test]
+#[ignore = "tens of seconds in release, minutes in debug"]
+fn brute_force_threepc_certificates() {
+    let round = |at: u64| -> Vec<(&'static str, &'static str, u64)> {
+        ["a", "b", "d"]
+            .into_iter()
+            .map(|agent| {
+                if at % 2 == 1 {
+                    ("C", agent, at)
+                } else {
+                    (agent, "C", at)
+                }
+            })
+            .collect()
+    };
+    let slots: Vec<_> = (1..=3).flat_map(round).collect();
+    for eot in [7, 8, 9] {
+        let tally = brute_force("3pc", spec(eot, 4, 1), &slots);
+        assert_eq!(tally.bad, 0, "{eot}/4/1: {tally:?}");
+    }
+    let slots: Vec<_> = (1..=4).flat_map(round).collect();
+    for eot in [7, 9] {
+        let tally = brute_force("3pc", spec(eot, 6, 0), &slots);
+        assert_eq!(tally.bad, 0, "{eot}/6/0: {tally:?}");
+    }
+    let tally = brute_force("2pc", spec(9, 4, 0), &twopc_slots(4));
+    assert_eq!(tally.bad, 0, "2pc 9/4/0: {tally:?}");
+}
