@@ -12,6 +12,7 @@ mod simple;
 
 mod end_state;
 mod kafka;
+mod paxos_synod;
 mod primary_backup;
 mod quorum_write;
 mod relay_chain;
@@ -32,6 +33,10 @@ pub use kafka::{
     KAFKA_CLIENT, KAFKA_DATA, KAFKA_FIRST_WRITE_ROUND, KAFKA_KEY, KAFKA_LEADER, KAFKA_NODES,
     KAFKA_PROCESS, KAFKA_REPLICAS, KAFKA_WRITE_ROUNDS, KAFKA_ZOOKEEPER, Kafka, KafkaMsg,
     check_kafka,
+};
+pub use paxos_synod::{
+    PAXOS_NODES, PAXOS_PROPOSALS, PAXOS_SEEDS, PAXOS_TIMEOUT_AFTER, PaxosMsg, PaxosSynod,
+    check_paxos_synod,
 };
 pub use primary_backup::{
     PB_CLIENT, PB_NODES, PB_SERVERS, PB_VALUE, PbMsg, PrimaryBackup, check_primary_backup,
@@ -110,7 +115,11 @@ fn run_kafka(config: &RunConfig) -> Result<Trace, HarnessError> {
     Simulator::rounds("kafka", names(KAFKA_NODES), Kafka::new).run(config)
 }
 
-static SUTS: [Sut; 12] = [
+fn run_paxos_synod(config: &RunConfig) -> Result<Trace, HarnessError> {
+    Simulator::rounds("paxos-synod", names(PAXOS_NODES), PaxosSynod::new).run(config)
+}
+
+static SUTS: [Sut; 13] = [
     Sut {
         name: "simple-deliv",
         description: "a logs \"hello\" and sends it once to b and c; no retry, no relay (Molly simplog.ded)",
@@ -218,6 +227,15 @@ static SUTS: [Sut; 12] = [
         nodes: KAFKA_NODES,
         runner: run_kafka,
         checker: check_kafka,
+    },
+    Sut {
+        name: "paxos-synod",
+        description: "single-decree Paxos (Molly paxos_synod.ded): a proposes \"peter\", b \"foobar\"; acceptors that never crash must agree",
+        time_model: TimeModel::Rounds,
+        default_spec: spec(7, 6, 1),
+        nodes: PAXOS_NODES,
+        runner: run_paxos_synod,
+        checker: check_paxos_synod,
     },
 ];
 
