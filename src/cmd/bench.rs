@@ -39,6 +39,9 @@ struct PaperRow {
     runs: u64,
     /// The paper's random mean runs, where Figure 12 gives one.
     random_runs: Option<f64>,
+    /// Why faultline's verdict differs from the paper's, where it knowingly does: the row
+    /// still reads "NO", with this note, and does not fail the bench.
+    deviation: Option<&'static str>,
 }
 
 const fn row(
@@ -57,15 +60,25 @@ const fn row(
         bug,
         runs,
         random_runs,
+        deviation: None,
     }
 }
 
-const ROWS: [PaperRow; 5] = [
+const ROWS: [PaperRow; 7] = [
     row("simple-deliv", (4, 2, 0), true, 2, Some(4.08)),
     row("retry-deliv", (4, 2, 1), true, 3, Some(75.24)),
     row("classic-deliv", (5, 3, 0), true, 5, Some(116.16)),
     row("redun-deliv", (11, 10, 1), false, 11, None),
     row("ack-deliv", (8, 7, 1), false, 673, None),
+    row("kafka", (6, 4, 1), true, 38, Some(1183.12)),
+    PaperRow {
+        deviation: Some(
+            "paxos_synod.ded as written has a counterexample at 7/6/1 (omission b→a@3, \
+             omission b→c@3: its acceptors accept every accept, with no phase-2 ballot check); \
+             the paper's certificate comes from a search that does not cover the space",
+        ),
+        ..row("paxos-synod", (7, 6, 1), false, 173, None)
+    },
 ];
 
 /// The random column: the mean when every seed found the bug, else how many did.
@@ -119,6 +132,7 @@ pub fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
         bug: paper_bug,
         runs: paper_runs,
         random_runs: paper_random,
+        deviation,
     } in ROWS
     {
         let sut = lookup_sut(name)?;
@@ -151,7 +165,7 @@ pub fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
             Verdict::Certified
         };
         let matches = report.verdict == expected && report.runs <= paper_runs;
-        all_match &= matches;
+        all_match &= matches || deviation.is_some();
         let wall_ms = timing.total.as_secs_f64() * 1e3;
         if json {
             rows.push(json!({
@@ -161,6 +175,7 @@ pub fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
                 "random_mean_runs": random_mean, "random_found": random_found,
                 "random_seeds": random_seeds, "random_runs_max": random_runs_max,
                 "paper_random_mean_runs": paper_random, "matches_paper": matches,
+                "deviation": deviation,
             }));
         } else {
             let line = format!(
@@ -173,10 +188,17 @@ pub fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
                 paper_runs,
                 random_cell(random_mean, random_found, random_seeds, random_runs_max),
                 paper_random.map_or("—".to_string(), |mean| format!("{mean:.2}")),
-                if matches { "yes" } else { "NO" }
+                match (matches, deviation) {
+                    (true, _) => "yes",
+                    (false, None) => "NO",
+                    (false, Some(_)) => "NO (*)",
+                }
             );
             // Rows go to standard output, the bar to standard error.
             progress.suspend(|| super::write_stdout(&line))?;
+            if let (false, Some(why)) = (matches, deviation) {
+                progress.suspend(|| super::write_stdout(&format!("  (*) {name}: {why}\n")))?;
+            }
         }
     }
     progress.finish_and_clear();
@@ -187,7 +209,7 @@ pub fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
             "runs include the failure-free and failing runs, as the paper counts them; random \
              runs: mean over {random_seeds} seeds until the first counterexample (\"none in N\": \
              no seed found one within N runs, as expected of a certified protocol); matches: \
-             same verdict as the paper with at most its runs\n"
+             same verdict as the paper with at most its runs; (*) a known deviation, explained\n"
         ))?;
     }
     Ok(if all_match {

@@ -7,6 +7,8 @@ mod run;
 mod trace;
 // LDFI: `explore`, `lineage`, `suggest`, `estimate`.
 mod explore;
+// The paper's replication and consensus protocols: kafka, paxos-synod.
+mod paper_consensus;
 // LTL: `check`.
 mod check;
 mod check_vacuity;
