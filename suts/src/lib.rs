@@ -27,6 +27,7 @@ mod simple;
 mod primary_backup;
 mod quorum_write;
 mod kafka;
+mod paxos_synod;
 mod relay_chain;
 mod relay_chain_n;
 mod text;
@@ -56,6 +57,10 @@ pub use kafka::{
     KAFKA_CLIENT, KAFKA_DATA, KAFKA_FIRST_WRITE_ROUND, KAFKA_KEY, KAFKA_LEADER, KAFKA_NODES,
     KAFKA_PROCESS, KAFKA_REPLICAS, KAFKA_WRITE_ROUNDS, KAFKA_ZOOKEEPER, Kafka, KafkaMsg,
     check_kafka,
+};
+pub use paxos_synod::{
+    PAXOS_NODES, PAXOS_PROPOSALS, PAXOS_SEEDS, PAXOS_TIMEOUT_AFTER, PaxosMsg, PaxosSynod,
+    check_paxos_synod,
 };
 pub use relay_chain_n::{CHAIN_NODES, relay_chain_ack_n};
 pub use relay_chain::{
@@ -218,6 +223,13 @@ fn registry() -> Vec<System> {
                 .nodes(KAFKA_NODES.iter().copied(), Kafka::new)
                 .failure_spec(spec(6, 4, 1))
                 .invariant(check_kafka),
+        ),
+        built(
+            System::new("paxos-synod")
+                .description("single-decree Paxos (Molly paxos_synod.ded): a proposes \"peter\", b \"foobar\"; acceptors that never crash must agree")
+                .nodes(PAXOS_NODES.iter().copied(), PaxosSynod::new)
+                .failure_spec(spec(7, 6, 1))
+                .invariant(check_paxos_synod),
         ),
         commit(
             "2pc",

@@ -290,7 +290,7 @@ fn every_json_document_carries_its_schema() {
         ],
         0,
     );
-    assert_eq!(bench["rows"].as_array().map(Vec::len), Some(8));
+    assert_eq!(bench["rows"].as_array().map(Vec::len), Some(10));
     // An invalid trace still gets a schema-tagged document (and exit 2).
     let bad = dir.path().join("bad.jsonl");
     std::fs::write(&bad, "{}\n").expect("write");

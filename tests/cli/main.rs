@@ -9,6 +9,8 @@ mod trace;
 mod explore;
 // The paper's commit family: 2pc, 2pc-ctp, 3pc.
 mod paper_commit;
+// The paper's replication and consensus protocols: kafka, paxos-synod.
+mod paper_consensus;
 // LTL: `check`.
 mod check;
 mod check_vacuity;
