@@ -16,7 +16,7 @@ use crate::spec_oracle::SpecOracle;
 
 /// The longest run `faultline run` makes: a chatty SUT writes tens of events a round, each kept
 /// in memory until the trace is written.
-const EOT_RUN_MAX: u64 = 100_000;
+pub(crate) const EOT_RUN_MAX: u64 = 100_000;
 
 /// Arguments of `faultline run`.
 #[derive(clap::Args, Debug)]

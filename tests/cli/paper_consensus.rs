@@ -209,7 +209,7 @@ fn fault_sets(nodes: &[&str], eot: u64, slots: &[(&str, &str, u64)]) -> Vec<Vec<
 
 /// The spec and the built-in invariant give the same verdict on every set: (sets, bad sets).
 fn spec_agrees_with_invariant(name: &str, eot: u64, sets: &[Vec<Fault>]) -> (usize, usize) {
-    let sut = faultline_harness::sut(name).expect("built-in SUT");
+    let sut = faultline_suts::get(name).expect("built-in SUT");
     let oracle = SpecOracle::load(&repo_dir().join("specs").join(format!("{name}.ltl")))
         .expect("the spec parses");
     let mut bad = 0;

@@ -404,11 +404,11 @@ fn out_of_range_arguments_are_bad_input() {
                 "--sut",
                 "simple-deliv",
                 "--eot",
-                "5000",
+                "100001",
                 "--eff",
                 "2",
             ],
-            "at most 2000",
+            "a search accepts at most 100000",
         ),
         (
             &["explore", "--sut", "simple-deliv", "--runs-max", "0"],

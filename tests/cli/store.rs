@@ -141,7 +141,7 @@ fn a_counterexample_search_killed_at_any_point_resumes_to_the_same_counterexampl
             "--batch",
             "3",
         ],
-        &[1, 4, 12, 25],
+        &[1, 4, 10, 18],
     );
 }
 
