@@ -147,11 +147,23 @@ pub(crate) fn trace_report(
     let run = run_section(trace, name.to_string(), spec, &mut report.notes)?;
     let header = &run.trace.header;
     let failing = run.properties.iter().filter(|p| !p.holds).count();
+    let anomalies = run
+        .elle
+        .as_ref()
+        .filter(|elle| elle.valid == "invalid")
+        .map(|elle| elle.anomaly_types.join(", "));
     let (verdict, headline) = match (failing, header.verdict) {
         (1, _) => ("fails", "1 LTL property fails on this run".to_string()),
         (2.., _) => (
             "fails",
             format!("{failing} LTL properties fail on this run"),
+        ),
+        (0, _) if anomalies.is_some() => (
+            "invalid",
+            format!(
+                "elle-lite: the client history is not strict-serializable ({})",
+                anomalies.unwrap_or_default()
+            ),
         ),
         (0, _) if !run.properties.is_empty() => {
             ("holds", "every LTL property holds on this run".into())
