@@ -188,11 +188,23 @@ pub(crate) fn trace_report(
     let run = run_section(trace, name.to_string(), spec, &mut report.notes)?;
     let header = &run.trace.header;
     let failing = run.properties.iter().filter(|p| !p.holds).count();
+    let anomalies = run
+        .elle
+        .as_ref()
+        .filter(|elle| elle.valid == "invalid")
+        .map(|elle| elle.anomaly_types.join(", "));
     let (verdict, headline) = match (failing, header.verdict) {
         (1, _) => ("fails", "1 LTL property fails on this run".to_string()),
         (2.., _) => (
             "fails",
             format!("{failing} LTL properties fail on this run"),
+        ),
+        (0, _) if anomalies.is_some() => (
+            "invalid",
+            format!(
+                "elle-lite: the client history is not strict-serializable ({})",
+                anomalies.unwrap_or_default()
+            ),
         ),
         (0, _) if !run.properties.is_empty() => {
             ("holds", "every LTL property holds on this run".into())
@@ -376,61 +388,91 @@ pub(crate) fn search_report(json: &Value) -> anyhow::Result<Report> {
             "`schema`: expected \"faultline-explore/v1\" (the JSON of `faultline explore --json`), found {schema:?}"
         );
     }
-    let text = |name: &str| json.get(name).and_then(Value::as_str).map(str::to_string);
-    let number = |name: &str| json.get(name).and_then(Value::as_u64).unwrap_or(0);
-    let sut = text("sut").context("`sut`: missing")?;
-    let seed = number("seed");
-    let spec: Option<FailureSpec> = json
-        .get("spec")
-        .map(|v| serde_json::from_value(v.clone()))
-        .transpose()
-        .context("`spec`: expected a failure spec")?;
+    let summary = summary(json)?;
     let counterexample: Option<Vec<Fault>> = match json.get("counterexample") {
         None | Some(Value::Null) => None,
         Some(v) => Some(
             serde_json::from_value(v.clone()).context("`counterexample`: expected a fault set")?,
         ),
     };
-    let verdict = text("verdict").unwrap_or_else(|| "unknown".into());
-    let oracle = text("oracle").unwrap_or_else(|| "built-in invariant".into());
-    let runs = history(json)?;
-    let bound = json
-        .get("bound_hit")
-        .and_then(|b| b.get("bound"))
-        .and_then(Value::as_str)
-        .map(str::to_string);
-    let summary = SearchSummary {
-        sut: sut.clone(),
-        seed,
+    let verdict = json["verdict"].as_str().unwrap_or("unknown").to_string();
+    let mut report = Report {
+        title: format!("{}: {}", summary.sut, verdict.replace('_', " ")),
+        banner: Some(Banner {
+            headline: headline(&summary, &verdict, counterexample.as_deref()),
+            verdict,
+            reproducer: json["reproducer"].as_str().map(str::to_string),
+        }),
+        runs: history(json)?,
+        ..Report::default()
+    };
+    if report.runs.is_none() {
+        report.notes.push(
+            "the search's JSON has no run history: run `faultline explore --json --show-runs` for the run table and the coverage chart".into(),
+        );
+    }
+    let (sut, seed, spec, oracle) = (
+        summary.sut.clone(),
+        summary.seed,
+        summary.spec,
+        summary.oracle.clone(),
+    );
+    report.search = Some(summary);
+    match (builtin_system(&sut), spec) {
+        (Some(system), Some(spec)) => {
+            rerun(system, seed, spec, &oracle, counterexample, &mut report)?;
+        }
+        (None, _) => report.notes.push(format!(
+            "`{sut}` is not a built-in SUT: the report cannot re-run its runs, so it shows no sequence chart or lineage (use `faultline report --trace` on the counterexample's trace)"
+        )),
+        (Some(_), None) => report
+            .notes
+            .push("the search's JSON has no `spec`: nothing to re-run".into()),
+    }
+    Ok(report)
+}
+
+/// The search's figures, as `faultline explore --json` prints them.
+fn summary(json: &Value) -> anyhow::Result<SearchSummary> {
+    let text = |name: &str| json.get(name).and_then(Value::as_str).map(str::to_string);
+    let number = |name: &str| json.get(name).and_then(Value::as_u64).unwrap_or(0);
+    let decimal = |size: &str| {
+        json["fault_space"][size]
+            .as_str()
+            .unwrap_or("?")
+            .to_string()
+    };
+    Ok(SearchSummary {
+        sut: text("sut").context("`sut`: missing")?,
+        seed: number("seed"),
         strategy: text("strategy").unwrap_or_else(|| "ldfi".into()),
-        oracle: oracle.clone(),
-        spec,
+        oracle: text("oracle").unwrap_or_else(|| "built-in invariant".into()),
+        spec: json
+            .get("spec")
+            .map(|v| serde_json::from_value(v.clone()))
+            .transpose()
+            .context("`spec`: expected a failure spec")?,
         runs: number("runs"),
         solver_calls: number("solver_calls"),
         solver_ms: json.get("solver_ms").and_then(Value::as_f64),
         wall_ms: json.get("wall_ms").and_then(Value::as_f64),
-        fault_space_gross: json["fault_space"]["gross"]
-            .as_str()
-            .unwrap_or("?")
-            .to_string(),
-        fault_space_exact: json["fault_space"]["exact"]
-            .as_str()
-            .unwrap_or("?")
-            .to_string(),
-        explored_fraction: json
-            .get("explored_fraction")
-            .and_then(Value::as_f64)
-            .unwrap_or(0.0),
-        bound,
+        fault_space_gross: decimal("gross"),
+        fault_space_exact: decimal("exact"),
+        explored_fraction: json["explored_fraction"].as_f64().unwrap_or(0.0),
+        bound: json["bound_hit"]["bound"].as_str().map(str::to_string),
         inconclusive_reason: text("inconclusive_reason"),
-    };
-    let headline = match (&counterexample, verdict.as_str()) {
+    })
+}
+
+/// The banner's line: what broke, or why there is nothing to show.
+fn headline(summary: &SearchSummary, verdict: &str, counterexample: Option<&[Fault]>) -> String {
+    match (counterexample, verdict) {
         (Some(faults), _) => {
             let faults: Vec<String> = faults.iter().map(Fault::short).collect();
-            let oracle = if oracle == "built-in invariant" {
+            let oracle = if summary.oracle == "built-in invariant" {
                 "the built-in invariant".to_string()
             } else {
-                format!("the spec {oracle}")
+                format!("the spec {}", summary.oracle)
             };
             format!("{oracle} is violated under {}", faults.join(", "))
         }
@@ -446,33 +488,7 @@ pub(crate) fn search_report(json: &Value) -> anyhow::Result<Report> {
             .inconclusive_reason
             .clone()
             .unwrap_or_else(|| "the search did not conclude".into()),
-    };
-    let mut report = Report {
-        title: format!("{sut}: {}", verdict.replace('_', " ")),
-        banner: Some(Banner {
-            verdict: verdict.clone(),
-            headline,
-            reproducer: text("reproducer"),
-        }),
-        search: Some(summary),
-        runs,
-        ..Report::default()
-    };
-    if report.runs.is_none() {
-        report.notes.push(
-            "the search's JSON has no run history: run `faultline explore --json --show-runs` for the run table and the coverage chart".into(),
-        );
     }
-    match (builtin_system(&sut), spec) {
-        (Some(system), Some(spec)) => {
-            rerun(system, seed, spec, &oracle, counterexample, &mut report)?;
-        }
-        (None, _) => report.notes.push(format!(
-            "`{sut}` is not a built-in SUT: the report cannot re-run its runs, so it shows no sequence chart or lineage (use `faultline report --trace` on the counterexample's trace)"
-        )),
-        (Some(_), None) => report.notes.push("the search's JSON has no `spec`: nothing to re-run".into()),
-    }
-    Ok(report)
 }
 
 /// The search's run history, if it has one.

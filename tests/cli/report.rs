@@ -224,6 +224,10 @@ fn trace_report_of_a_foreign_trace_with_clients() {
         page.contains("(invalid)"),
         "the stale read is not strict-serializable"
     );
+    assert!(
+        page.contains("data-verdict=\"invalid\""),
+        "and the banner says so"
+    );
     let data = page_data(&page);
     assert_eq!(data["run"]["clients"], serde_json::json!(["c0", "c1"]));
     let windows = data["run"]["windows"].as_array().expect("windows");

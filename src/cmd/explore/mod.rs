@@ -83,7 +83,8 @@ pub struct ExploreArgs {
     /// the proofs' witnesses become the lineage goal.
     #[arg(long, value_name = "FILE")]
     pub spec: Option<std::path::PathBuf>,
-    /// Also list every run: its fault set and what the oracle said (in `--json`: `history`).
+    /// Also list every run: its fault set and what the oracle said (in `--json`: `history`,
+    /// with each run's `duration_ms` and `finished_ms`).
     #[arg(long)]
     pub show_runs: bool,
     /// Print one JSON object (`"schema": "faultline-explore/v1"`) instead of the report.
