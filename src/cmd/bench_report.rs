@@ -155,7 +155,7 @@ pub fn run(args: ReportBenchArgs) -> anyhow::Result<ExitCode> {
     } else {
         super::write_stdout(&format!(
             "report bench: {} runs; the chart's run has {events} events ({SUT}, EOT {eot}); the failure-free lineage has {vertices} vertices\n\
-             simulating both runs: {:.0} ms (done once by `report --search`; not in the figure below)\n\
+             simulating both runs: {:.0} ms (done once by `report --from-json`; not in the figure below)\n\
              generating the page (lineage, layout, HTML, write): median {median:.0} ms (min {min:.0}, max {max:.0}, {} repeats)\n\
              of which, once: lineage graph {:.0} ms, layered layout {:.0} ms\n\
              page size: {page_bytes} bytes ({:.2} MB)\n{}",
