@@ -310,12 +310,7 @@ pub(crate) fn assert_goal_broken(
     let Compressed { named, nodes } = compress(catalog, solver, model, lineage);
     let broken: BTreeMap<usize, Bool> = named
         .iter()
-        .map(|(&vertex, _)| {
-            (
-                vertex,
-                Bool::new_const(format!("r{run_index}v{vertex}")),
-            )
-        })
+        .map(|(&vertex, _)| (vertex, Bool::new_const(format!("r{run_index}v{vertex}"))))
         .collect();
     for (vertex, clauses) in &named {
         for clause in clauses {
@@ -607,9 +602,11 @@ fn drop_implied(mut clauses: Vec<Clause>) -> Vec<Clause> {
             _ => {
                 let mut frontier: Vec<Vec<u64>> = Vec::new();
                 for times in vectors {
-                    let implied = frontier.iter().rev().take(64).any(|kept| {
-                        kept.iter().zip(&times).all(|(k, t)| k <= t)
-                    });
+                    let implied = frontier
+                        .iter()
+                        .rev()
+                        .take(64)
+                        .any(|kept| kept.iter().zip(&times).all(|(k, t)| k <= t));
                     if !implied {
                         frontier.push(times);
                     }

@@ -213,9 +213,8 @@ mod tests {
                         .map(|c| loss(nodes).pow(u32::try_from(eff.min(c - 1)).unwrap()))
                         .sum();
                     assert_eq!(crash_patterns(eff, eot + 1, nodes), gross_sum);
-                    let exact_sum: BigUint = (1..=eot)
-                        .map(|c| omission_patterns(eff, c, nodes))
-                        .sum();
+                    let exact_sum: BigUint =
+                        (1..=eot).map(|c| omission_patterns(eff, c, nodes)).sum();
                     let below = eot.min(eff);
                     let closed = loss_series(below, nodes)
                         + loss_power(eff.saturating_sub(1), nodes) * BigUint::from(eot - below);

@@ -34,8 +34,8 @@
 //! ```
 #![deny(missing_docs)]
 
-mod cube;
 mod broken;
+mod cube;
 mod encode;
 mod error;
 mod estimate;
@@ -49,8 +49,8 @@ mod propose;
 mod random;
 mod report;
 
-pub use cube::{Shard, SplitVar, shard};
 pub use broken::broken_vertices;
+pub use cube::{Shard, SplitVar, shard};
 pub use error::LdfiError;
 pub use estimate::{
     FaultSpace, exact_count, exact_count_spec, fault_space, fault_space_spec, fraction,

@@ -324,7 +324,10 @@ impl Proposer {
                 .iter()
                 .any(|f| matches!(f, Fault::Crash { node: n, .. } if *n == node));
             if !crashes_here {
-                escape.push(self.catalog.crashed_by(&self.solver, &self.model, &node, lt));
+                escape.push(
+                    self.catalog
+                        .crashed_by(&self.solver, &self.model, &node, lt),
+                );
             }
         }
         self.solver.assert(Bool::or(&escape));

@@ -199,7 +199,9 @@ fn detsys_broadcast2_retry_needs_a_crash_and_an_omission() {
     let singles: BTreeSet<Vec<Fault>> = sets[..2].iter().cloned().collect();
     assert_eq!(
         singles,
-        [vec![crash("A", 1)], vec![crash("B", 2)]].into_iter().collect()
+        [vec![crash("A", 1)], vec![crash("B", 2)]]
+            .into_iter()
+            .collect()
     );
     assert!(sets[2..].iter().all(|set| set.len() == 2), "{sets:?}");
     // Never a tried set, never a superset of the crash at 1 proposed in the same call.

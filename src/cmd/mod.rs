@@ -9,8 +9,8 @@ use std::io::{self, Write};
 use std::process::ExitCode;
 
 pub mod bench;
-mod bench_store;
 pub mod bench_report;
+mod bench_store;
 pub mod check;
 mod ci_output;
 pub mod db;

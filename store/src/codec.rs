@@ -65,7 +65,10 @@ mod tests {
     #[test]
     fn a_huge_length_prefix_is_refused_before_allocating() {
         let err = decompress(&[0xff, 0xff, 0xff, 0xff, 0], "r1").unwrap_err();
-        assert!(err.to_string().contains("run r1: trace blob: claims"), "{err}");
+        assert!(
+            err.to_string().contains("run r1: trace blob: claims"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -24,10 +24,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use faultline_trace::{Goal, GoalScope, NodeId, Trace};
 use serde_json::{Value, json};
 
-use faultline_harness::end_state::final_states;
 use crate::text::and_list;
-use faultline_harness::end_state::{last_derive, string_set};
 use faultline_harness::InvariantReport;
+use faultline_harness::end_state::final_states;
+use faultline_harness::end_state::{last_derive, string_set};
 
 /// The nodes, in header order (the paper's `a, b, C, d`): agents a, b, d and coordinator C.
 pub const COMMIT_NODES: &[&str] = &["a", "b", "C", "d"];

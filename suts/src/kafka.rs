@@ -71,8 +71,8 @@ use faultline_trace::{EventKind, Goal, GoalScope, NodeId, Trace};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use faultline_harness::end_state::final_states;
 use crate::text::and_list;
+use faultline_harness::end_state::final_states;
 use faultline_harness::end_state::{crashed_nodes, last_derive, string_set};
 use faultline_harness::{ClientEvent, Cx, Effect, InvariantReport, Reactor, TimerId};
 

@@ -24,10 +24,10 @@ mod redun;
 mod retry;
 mod simple;
 
-mod primary_backup;
-mod quorum_write;
 mod kafka;
 mod paxos_synod;
+mod primary_backup;
+mod quorum_write;
 mod relay_chain;
 mod relay_chain_n;
 mod text;
@@ -47,12 +47,6 @@ pub use redun::RedunDeliv;
 pub use retry::RetryDeliv;
 pub use simple::SimpleDeliv;
 
-pub use primary_backup::{
-    PB_CLIENT, PB_NODES, PB_SERVERS, PB_VALUE, PbMsg, PrimaryBackup, check_primary_backup,
-};
-pub use quorum_write::{
-    QW_CLIENT, QW_NODES, QW_QUORUM, QW_REPLICAS, QW_VALUE, QuorumWrite, QwMsg, check_quorum_write,
-};
 pub use kafka::{
     KAFKA_CLIENT, KAFKA_DATA, KAFKA_FIRST_WRITE_ROUND, KAFKA_KEY, KAFKA_LEADER, KAFKA_NODES,
     KAFKA_PROCESS, KAFKA_REPLICAS, KAFKA_WRITE_ROUNDS, KAFKA_ZOOKEEPER, Kafka, KafkaMsg,
@@ -62,10 +56,16 @@ pub use paxos_synod::{
     PAXOS_NODES, PAXOS_PROPOSALS, PAXOS_SEEDS, PAXOS_TIMEOUT_AFTER, PaxosMsg, PaxosSynod,
     check_paxos_synod,
 };
-pub use relay_chain_n::{CHAIN_NODES, relay_chain_ack_n};
+pub use primary_backup::{
+    PB_CLIENT, PB_NODES, PB_SERVERS, PB_VALUE, PbMsg, PrimaryBackup, check_primary_backup,
+};
+pub use quorum_write::{
+    QW_CLIENT, QW_NODES, QW_QUORUM, QW_REPLICAS, QW_VALUE, QuorumWrite, QwMsg, check_quorum_write,
+};
 pub use relay_chain::{
     RELAY_NODES, RELAY_PAYLOAD, RelayChain, RelayChainAck, RelayMsg, check_relay,
 };
+pub use relay_chain_n::{CHAIN_NODES, relay_chain_ack_n};
 pub use two_pc::{
     TPC_AGENTS, TPC_COORDINATOR, TPC_NODES, TPC_TIMEOUT_ROUND, TPC_TX, TpcMsg, TwoPc, check_two_pc,
 };
@@ -135,9 +135,16 @@ where
         let eot = config.eot;
         Simulator::rounds(sut.clone(), runner_nodes.clone(), move |me| make(me, eot)).run(config)
     };
-    System::from_runner(name, TimeModel::Rounds, nodes, default_spec, runner, invariant)
-        .unwrap_or_else(|err| panic!("a built-in system is well formed: {err}"))
-        .with_description(description)
+    System::from_runner(
+        name,
+        TimeModel::Rounds,
+        nodes,
+        default_spec,
+        runner,
+        invariant,
+    )
+    .unwrap_or_else(|err| panic!("a built-in system is well formed: {err}"))
+    .with_description(description)
 }
 
 fn registry() -> Vec<System> {

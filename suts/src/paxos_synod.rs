@@ -51,8 +51,8 @@ use faultline_trace::{Goal, GoalScope, NodeId, Trace};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use faultline_harness::end_state::final_states;
 use crate::text::and_list;
+use faultline_harness::end_state::final_states;
 use faultline_harness::end_state::{crashed_nodes, string_set};
 use faultline_harness::{Cx, Effect, InvariantReport, Reactor, TimerId};
 

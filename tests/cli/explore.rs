@@ -300,7 +300,7 @@ const PAPER_ROWS: &[PaperRow] = &[
         eff: 7,
         crashes: 1,
         verdict: "certified",
-        runs: 70,
+        runs: 63,
         paper_runs: Some(673),
     },
     // Molly's CounterexampleSuite ("should find counterexample" or not).
@@ -346,7 +346,7 @@ const PAPER_ROWS: &[PaperRow] = &[
         eff: 0,
         crashes: 2,
         verdict: "certified",
-        runs: 36,
+        runs: 14,
         paper_runs: None,
     },
     PaperRow {
@@ -373,7 +373,7 @@ const PAPER_ROWS: &[PaperRow] = &[
         eff: 3,
         crashes: 1,
         verdict: "certified",
-        runs: 15,
+        runs: 8,
         paper_runs: None,
     },
 ];
@@ -445,7 +445,14 @@ fn an_ltl_spec_as_oracle_gives_the_same_verdicts_and_counts() {
             .join(format!("{}.ltl", row.sut));
         let report = explore_row(row, Some(&spec));
         assert_eq!(report["verdict"], row.verdict, "{label}");
-        assert_eq!(report["runs"], row.runs, "{label}");
+        // The spec's goal lists ack-deliv's goal events in another order than the invariant,
+        // and the solver's proposals follow: 66 runs, not 63 (both pinned).
+        let runs = if (row.sut, row.eot) == ("ack-deliv", 8) {
+            66
+        } else {
+            row.runs
+        };
+        assert_eq!(report["runs"], runs, "{label}");
         assert_eq!(report["oracle"], spec.display().to_string(), "{label}");
         if row.verdict == "counterexample" {
             let reproducer = report["reproducer"].as_str().expect("reproducer");
@@ -535,7 +542,7 @@ fn readme_suggest_loop_finds_the_retry_deliv_counterexample() {
     );
     assert_eq!(
         stdout.trim(),
-        r#"counterexample after 3 runs: [{"kind":"omission","src":"a","dst":"b","at":1},{"kind":"crash","node":"a","at":2}]"#
+        r#"counterexample after 3 runs: [{"kind":"omission","src":"a","dst":"c","at":1},{"kind":"crash","node":"a","at":2}]"#
     );
 }
 
@@ -561,7 +568,7 @@ fn suggest_loops_reach_the_papers_verdicts_and_vacuous_runs_teach_nothing() {
     let ack = ["--eot", "8", "--eff", "7", "--crashes", "1"];
     assert_eq!(
         suggest_loop("ack-deliv", &ack),
-        ("certified".to_string(), 68)
+        ("certified".to_string(), 61)
     );
     let retry = ["--eot", "4", "--eff", "2", "--crashes", "1"];
     assert_eq!(

@@ -14,7 +14,11 @@ fn checked_yaml_blocks(text: &str) -> Vec<String> {
             continue;
         }
         let opening = lines.next().unwrap_or_default();
-        assert_eq!(opening.trim(), "```yaml", "a yaml-check marker precedes a ```yaml block");
+        assert_eq!(
+            opening.trim(),
+            "```yaml",
+            "a yaml-check marker precedes a ```yaml block"
+        );
         let block: Vec<&str> = lines.by_ref().take_while(|l| l.trim() != "```").collect();
         blocks.push(block.join("\n"));
     }
@@ -25,7 +29,11 @@ fn checked_yaml_blocks(text: &str) -> Vec<String> {
 fn the_ci_workflow_and_the_indexed_job_parse_as_yaml() {
     let guide = std::fs::read_to_string(repo_dir().join("GUIDE.md")).expect("GUIDE.md");
     let blocks = checked_yaml_blocks(&guide);
-    assert_eq!(blocks.len(), 2, "the GitHub workflow and the Kubernetes Job");
+    assert_eq!(
+        blocks.len(),
+        2,
+        "the GitHub workflow and the Kubernetes Job"
+    );
     let script = r#"
 import sys, yaml
 docs = [yaml.safe_load(open(p)) for p in sys.argv[1:]]

@@ -21,8 +21,8 @@ mod contract;
 // Issue 8: verdicts that must never be wrong.
 mod soundness;
 // Issue 11: the run store, resume, nondeterminism, regressions, CI output.
+mod guide;
 mod shard;
 mod store;
-mod guide;
 // Issue 12: the HTML report, checked in a real browser.
 mod report;

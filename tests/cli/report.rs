@@ -538,7 +538,10 @@ fn browser_renders_a_counterexample_report() {
             )
         })
         .expect("retry-deliv's counterexample drops a message");
-    assert!(dom.contains(&omission), "the drop names its fault: {omission}");
+    assert!(
+        dom.contains(&omission),
+        "the drop names its fault: {omission}"
+    );
     assert!(dom.contains("class=\"crash-box\""), "the crash of a");
     // The step-through view is built and shows every node's state.
     assert!(dom.contains("Node states") && dom.contains("Messages in flight after it"));

@@ -511,7 +511,11 @@ fn a_stored_search_becomes_an_html_page() {
         .assert()
         .success();
     let html = std::fs::read_to_string(&page).expect("the page");
-    assert!(html.starts_with("<!DOCTYPE html>") || html.starts_with("<!doctype html>"), "{}", &html[..80]);
+    assert!(
+        html.starts_with("<!DOCTYPE html>") || html.starts_with("<!doctype html>"),
+        "{}",
+        &html[..80]
+    );
     assert!(html.contains("retry-deliv"));
     assert!(!html.contains("src=\"http"), "nothing is fetched");
     // An unfinished search has no page yet.
