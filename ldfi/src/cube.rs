@@ -69,7 +69,7 @@ impl Shard {
     /// Whether `faults` lies in this shard's share.
     pub fn contains(&self, faults: &[Fault]) -> bool {
         let values: Vec<bool> = self.vars.iter().map(|var| var.holds(faults)).collect();
-        self.cubes.iter().any(|cube| *cube == values)
+        self.cubes.contains(&values)
     }
 }
 

@@ -569,6 +569,10 @@ fn compress(
     Compressed { named, nodes }
 }
 
+/// Clauses grouped by their literals and the nodes they threshold: each group's threshold
+/// vectors.
+type ClauseGroups = BTreeMap<(Vec<Lit>, Vec<usize>), Vec<Vec<u64>>>;
+
 /// The clauses of a conjunction without those another clause implies: same literals, the same
 /// nodes' thresholds (or a subset of them) each no later. Exact for one or two thresholds per
 /// clause (a sort and a sweep); with more, each clause is compared with at most the 64 latest
@@ -578,7 +582,7 @@ fn drop_implied(mut clauses: Vec<Clause>) -> Vec<Clause> {
         clause.normalize();
     }
     // Group by literals and by the nodes thresholded; sort each group's threshold vectors.
-    let mut groups: BTreeMap<(Vec<Lit>, Vec<usize>), Vec<Vec<u64>>> = BTreeMap::new();
+    let mut groups: ClauseGroups = BTreeMap::new();
     for clause in clauses {
         let (nodes, times): (Vec<usize>, Vec<u64>) = clause.crashes.into_iter().unzip();
         groups.entry((clause.lits, nodes)).or_default().push(times);

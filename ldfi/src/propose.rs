@@ -406,7 +406,7 @@ impl Proposer {
                 if found.is_empty() {
                     self.size_floor = u32::try_from(size + 1).unwrap_or(u32::MAX);
                 }
-                match self.check(&[batch.clone()]) {
+                match self.check(std::slice::from_ref(&batch)) {
                     SatResult::Unsat => {
                         exhausted = true;
                         break None;

@@ -20,7 +20,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
 pub use codec::{compress, decompress, hash_parts, trace_hash};
 pub use merge::Conflict;
-pub use queries::{GcReport, RunDetail, SearchRunRow, SearchSummary};
+pub use queries::{Finding, GcReport, RunDetail, SearchRunRow, SearchSummary};
 pub use schema::SCHEMA_VERSION;
 pub use writer::{Writer, WriterStats};
 

@@ -87,6 +87,9 @@ pub struct RunDetail {
     pub searches: Vec<(i64, String)>,
 }
 
+/// A nondeterminism finding: (run id, search id, one trace hash, the other).
+pub type Finding = (String, Option<i64>, String, String);
+
 /// What `gc` removed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct GcReport {
@@ -213,7 +216,7 @@ impl Store {
     }
 
     /// Nondeterminism findings: (run id, search id, hash a, hash b).
-    pub fn nondeterminism(&self) -> Result<Vec<(String, Option<i64>, String, String)>, StoreError> {
+    pub fn nondeterminism(&self) -> Result<Vec<Finding>, StoreError> {
         let mut stmt = self
             .conn()
             .prepare(
