@@ -408,3 +408,35 @@ impl std::fmt::Display for Report {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn search(name: &str, eot: u64, eff: u64, crashes: u32) -> Vec<Vec<Fault>> {
+        let system = faultline_suts::get(name).expect("built-in SUT");
+        let config = Explore::new().eot(eot).eff(eff).crashes(crashes);
+        let report = explore(&system, &config).expect("searches");
+        report
+            .details()
+            .history
+            .iter()
+            .map(|run| run.faults.clone())
+            .collect()
+    }
+
+    /// A search's proposals depend on its own runs only: the same search after others in one
+    /// thread (whose solver work once leaked into it through Z3's thread-local context) runs
+    /// exactly the fault sets it runs on a fresh thread.
+    #[test]
+    fn a_search_does_not_depend_on_earlier_searches_in_its_thread() {
+        let fresh = std::thread::spawn(|| search("kafka", 6, 4, 1))
+            .join()
+            .expect("search thread");
+        search("ack-deliv", 8, 7, 1);
+        search("3pc", 9, 7, 1);
+        let after_others = search("kafka", 6, 4, 1);
+        assert_eq!(fresh.len(), 34, "the pinned run count");
+        assert_eq!(after_others, fresh);
+    }
+}

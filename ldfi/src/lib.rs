@@ -46,8 +46,10 @@ mod faults;
 mod foreign;
 mod lineage;
 mod propose;
+mod proposer;
 mod random;
 mod report;
+mod solver_context;
 
 pub use broken::broken_vertices;
 pub use cube::{Shard, SplitVar, shard};
@@ -66,6 +68,8 @@ pub use foreign::{
 pub use lineage::{
     LineageGraph, LineageMode, LineageNode, build_lineage, default_goal, select_goal,
 };
-pub use propose::{Proposals, Proposer};
+pub use propose::Proposals;
+pub use proposer::Proposer;
 pub use random::RandomFaults;
 pub use report::{BoundHit, ExploreReport, Outcome, RunRecord, Verdict};
+pub use solver_context::interrupt_solvers;

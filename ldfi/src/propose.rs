@@ -32,7 +32,7 @@ fn holds(model: &Model, var: &Bool) -> bool {
     model.eval(var, true).and_then(|b| b.as_bool()) == Some(true)
 }
 
-/// What one call of [`Proposer::propose`] found.
+/// What one call of [`crate::Proposer::propose`] found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Proposals {
     /// New fault sets to run, smallest first (each sorted).
@@ -43,13 +43,14 @@ pub enum Proposals {
     Unknown(String),
 }
 
-/// The incremental Z3 problem of one search. Not `Send`: it lives on the search thread.
+/// The incremental Z3 problem of one search, made in its [`crate::Proposer`]'s own context and
+/// only touched inside it. Not `Send`: it lives on the search thread.
 ///
 /// Everything is asserted once into one incremental SAT solver (Z3's `QF_FD` solver) and never
 /// retracted: the size bound of a check and the blocks of one batch of proposals are
 /// assumptions (a [`Counter`] literal, a selector the batch then retires), so what the solver
 /// learns carries over from check to check and from round to round.
-pub struct Proposer {
+pub(crate) struct Problem {
     model: FaultModel,
     solver: Solver,
     catalog: Catalog,
@@ -65,9 +66,9 @@ pub struct Proposer {
     tried: BTreeSet<Vec<Fault>>,
 }
 
-impl Proposer {
+impl Problem {
     /// An empty problem for `spec`; each solver check gives up after `timeout_ms` (0 = never).
-    pub fn new(spec: FailureSpec, timeout_ms: u32) -> Self {
+    pub(crate) fn new(spec: FailureSpec, timeout_ms: u32) -> Self {
         // The incremental SAT solver with cardinality support: hitting sets with dozens of
         // faults and hundreds of variables take it milliseconds, where the SMT core's
         // cardinality reasoning took seconds to minutes (relay-chain-ack at 40 rounds or 9
@@ -81,7 +82,7 @@ impl Proposer {
             params.set_u32("timeout", timeout_ms);
         }
         solver.set_params(&params);
-        Proposer {
+        Problem {
             model: FaultModel::new(spec),
             solver,
             catalog: Catalog::new(),
@@ -97,19 +98,19 @@ impl Proposer {
     }
 
     /// The fault model (spec plus what the runs showed).
-    pub fn model(&self) -> &FaultModel {
+    pub(crate) fn model(&self) -> &FaultModel {
         &self.model
     }
 
     /// Solver checks made so far.
-    pub fn solver_calls(&self) -> u64 {
+    pub(crate) fn solver_calls(&self) -> u64 {
         self.solver_calls
     }
 
     /// Number of fault variables created so far: one per omission or clog, one per crash
     /// breakpoint (a node's crash times that some constraint tells apart; see
     /// `encode.rs`).
-    pub fn variable_count(&self) -> usize {
+    pub(crate) fn variable_count(&self) -> usize {
         self.catalog.faults.len()
             + self
                 .catalog
@@ -123,7 +124,7 @@ impl Proposer {
     /// one with an empty goal) only rules out the fault sets that would repeat it; a good one
     /// also adds "break the goal of this run", bound to the fault sets its goal's scope covers
     /// (see [`GoalScope`] and `ldfi/README.md`, "Soundness").
-    pub fn learn(
+    pub(crate) fn learn(
         &mut self,
         faults: &[Fault],
         trace: &Trace,
@@ -154,8 +155,8 @@ impl Proposer {
 
     /// Records a run that produced `trace` under `faults` and whose outcome held with this
     /// `lineage`, every goal event needed whatever the faults: every later proposal must break
-    /// it. (The building block of [`Proposer::learn`], for tests and hand-made lineage.)
-    pub fn add_good_run(&mut self, faults: &[Fault], trace: &Trace, lineage: &LineageGraph) {
+    /// it. (The building block of [`crate::Proposer::learn`], for tests and hand-made lineage.)
+    pub(crate) fn add_good_run(&mut self, faults: &[Fault], trace: &Trace, lineage: &LineageGraph) {
         let all_of: Vec<u64> = lineage.goal_premises.iter().map(|(e, _)| *e).collect();
         let shape = GoalShape {
             all_of: &all_of,
@@ -234,7 +235,7 @@ impl Proposer {
     /// the split variables must be one of the shard's cubes. The shards of one split are
     /// disjoint and cover every fault set, so "no proposal left" in every shard is "no
     /// proposal left" for the whole space.
-    pub fn restrict(&mut self, shard: &crate::Shard) {
+    pub(crate) fn restrict(&mut self, shard: &crate::Shard) {
         let vars: Vec<Bool> = shard
             .vars
             .iter()
@@ -272,7 +273,7 @@ impl Proposer {
 
     /// Records a run whose outcome held only vacuously (nothing to break): only sets that add
     /// a fault changing this run, or drop one of its faults, stay possible.
-    pub fn add_vacuous_run(&mut self, faults: &[Fault], trace: &Trace, scope: GoalScope) {
+    pub(crate) fn add_vacuous_run(&mut self, faults: &[Fault], trace: &Trace, scope: GoalScope) {
         self.add_tried(faults, trace, crash_set_matters(scope));
         self.catalog.assert_bounds(&self.solver, &self.model);
     }
@@ -280,7 +281,7 @@ impl Proposer {
     /// Records a counterexample: no later proposal contains it. (Not "or a version with an
     /// earlier crash": an earlier crash can stop the very event that made this run bad, so such
     /// a set may be good, or a different minimal counterexample.)
-    pub fn add_counterexample(&mut self, faults: &[Fault]) {
+    pub(crate) fn add_counterexample(&mut self, faults: &[Fault]) {
         let mut sorted = faults.to_vec();
         sorted.sort();
         let vars: Vec<Bool> = sorted
@@ -294,7 +295,7 @@ impl Proposer {
 
     /// Adds a raw support: a later proposal must contain at least one of `faults` (a hitting
     /// set constraint; for foreign lineage and for tests).
-    pub fn add_support(&mut self, faults: &[Fault]) {
+    pub(crate) fn add_support(&mut self, faults: &[Fault]) {
         let vars: Vec<Bool> = faults
             .iter()
             .map(|fault| self.catalog.literal(&self.solver, &self.model, fault))
@@ -379,7 +380,7 @@ impl Proposer {
     /// set, one check without a bound says whether any set is left at all (so a certificate
     /// takes one check, not one per size up to the number of variables), and its model is
     /// proposed at once when it is of the next size.
-    pub fn propose(&mut self, count: usize) -> Proposals {
+    pub(crate) fn propose(&mut self, count: usize) -> Proposals {
         self.count_new_variables();
         let inputs = self.counter.len();
         // The batch's blocks hold while this selector is assumed; it is retired at the end.

@@ -20,10 +20,9 @@ pub(crate) fn interrupted() -> bool {
 /// `sigwait` on a thread of their own. A handler would not do: Z3 installs its own SIGINT
 /// handler around each check, which cancels that one check and swallows the Ctrl-C.
 ///
-/// Call it on the thread that runs the search, before any other thread starts: the proposer's
-/// solver lives in this thread's Z3 context, which stays cancelled once interrupted, so later
-/// checks of the search return at once as well. Signals after the first stay pending: the
-/// search is already stopping. If this fails, the search runs and a signal ends it the
+/// Call it before any other thread starts. The interrupt cancels the check in progress of every
+/// proposer and makes later ones return at once ([`faultline_ldfi::interrupt_solvers`]).
+/// Signals after the first stay pending: the search is already stopping. If this fails, the search runs and a signal ends it the
 /// default way, without a report.
 pub(crate) fn install_interrupt_handler() {
     use nix::sys::signal::{SigSet, Signal};
@@ -41,15 +40,12 @@ pub(crate) fn install_interrupt_handler() {
         warn(&err);
         return;
     }
-    // Leaked on purpose: the signal thread needs the context for the process's lifetime.
-    let context: &'static z3::Context = Box::leak(Box::new(z3::Context::thread_local()));
-    let handle = context.handle();
     let waiter = std::thread::Builder::new()
         .name("signals".into())
         .spawn(move || {
             if signals.wait().is_ok() {
                 INTERRUPTED.store(true, Ordering::SeqCst);
-                handle.interrupt();
+                faultline_ldfi::interrupt_solvers();
             }
         });
     if let Err(err) = waiter {
