@@ -154,15 +154,23 @@ fn a_stored_trace_that_differs_from_a_fresh_run_is_nondeterminism_and_both_are_k
     // As if the SUT had behaved differently the first time: change one stored trace (and its
     // hash, so the store itself is consistent).
     let conn = rusqlite::Connection::open(&db).expect("opens");
-    let (run_id, blob): (String, Vec<u8>) = conn
-        .query_row(
-            "SELECT run_id, trace FROM runs ORDER BY run_id LIMIT 1",
-            [],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )
-        .expect("a run");
-    let trace = faultline_store::decompress(&blob, &run_id).expect("inflates");
-    let text = String::from_utf8(trace).expect("utf-8");
+    // The first run (by id) whose trace has a "hello" to change: a run with an early crash
+    // may have none.
+    let runs: Vec<(String, Vec<u8>)> = conn
+        .prepare("SELECT run_id, trace FROM runs ORDER BY run_id")
+        .expect("prepares")
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+        .expect("queries")
+        .collect::<Result<_, _>>()
+        .expect("reads");
+    let (run_id, text) = runs
+        .into_iter()
+        .map(|(run_id, blob)| {
+            let trace = faultline_store::decompress(&blob, &run_id).expect("inflates");
+            (run_id, String::from_utf8(trace).expect("utf-8"))
+        })
+        .find(|(_, text)| text.contains("\"hello\""))
+        .expect("a run that delivered hello");
     let changed = text.replacen("\"hello\"", "\"hellp\"", 1);
     assert_ne!(changed, text);
     conn.execute(
