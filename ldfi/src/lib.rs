@@ -43,6 +43,7 @@ mod exhaustive;
 mod explore;
 mod export;
 mod faults;
+mod lesson;
 mod foreign;
 mod lineage;
 mod propose;
@@ -62,6 +63,7 @@ pub use exhaustive::{canonical, exhaustive_sets, minimal_sets};
 pub use explore::{ExploreConfig, Judgement, Observer, Oracle, Runner, Silent, Strategy, explore};
 pub use export::{to_dot, to_json};
 pub use faults::FaultModel;
+pub use lesson::Lesson;
 pub use foreign::{
     ForeignTraceError, GoalGuess, check_foreign_trace, foreign_judgement, lineage_mode_name,
 };

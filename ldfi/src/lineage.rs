@@ -8,13 +8,13 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use faultline_trace::{Event, EventKind, LineageDecl, NodeId, Trace};
 use petgraph::graph::{DiGraph, NodeIndex};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::LdfiError;
 
 /// One vertex of a lineage graph. Edges point from a vertex to the premises it needs.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum LineageNode {
     /// The good outcome: it needs every goal premise (AND).
@@ -123,7 +123,7 @@ impl LineageNode {
 }
 
 /// How the graph was derived.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LineageMode {
     /// From `derive` events and `parents` annotations.
@@ -133,7 +133,7 @@ pub enum LineageMode {
 }
 
 /// The lineage of a run's good outcome: an AND/OR DAG rooted at [`LineageGraph::goal`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LineageGraph {
     /// Vertices and premise edges (vertex → premise). Indices follow construction order, which
     /// is deterministic for a given trace and goal.

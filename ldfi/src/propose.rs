@@ -3,29 +3,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use faultline_trace::{FailureSpec, Fault, Goal, GoalScope, NodeId, Trace};
+use faultline_trace::{FailureSpec, Fault, GoalScope, NodeId};
 use z3::ast::Bool;
 use z3::{Model, Params, SatResult, Solver};
 
 use crate::encode::{Catalog, Counter, GoalShape, assert_goal_broken};
-use crate::{FaultModel, Judgement, LdfiError, LineageGraph, Outcome, build_lineage};
-
-/// Whether a crash after a node's last event (which changes no event) can change the verdict.
-fn crash_set_matters(scope: GoalScope) -> bool {
-    matches!(scope, GoalScope::SameCrashes | GoalScope::ExactCrashes)
-}
-
-/// Each exempt goal event's node: as the goal lists them, or else every event's own node.
-fn exemptions(trace: &Trace, goal: &Goal) -> BTreeMap<u64, NodeId> {
-    match &goal.exempt_if_crashed {
-        Some(listed) => listed.clone(),
-        None => goal
-            .events()
-            .into_iter()
-            .filter_map(|event| Some((event, trace.event(event)?.actor()?.clone())))
-            .collect(),
-    }
-}
+use crate::lesson::{Lesson, LessonKind, crash_set_matters};
+use crate::FaultModel;
 
 /// Whether `var` is true in `model`.
 fn holds(model: &Model, var: &Bool) -> bool {
@@ -120,77 +104,46 @@ impl Problem {
                 .sum::<usize>()
     }
 
-    /// Learns from one judged run: a bad run is a counterexample; a vacuous one (or a good
-    /// one with an empty goal) only rules out the fault sets that would repeat it; a good one
-    /// also adds "break the goal of this run", bound to the fault sets its goal's scope covers
-    /// (see [`GoalScope`] and `ldfi/README.md`, "Soundness").
-    pub(crate) fn learn(
-        &mut self,
-        faults: &[Fault],
-        trace: &Trace,
-        judgement: &Judgement,
-    ) -> Result<(), LdfiError> {
-        let scope = judgement.goal.scope;
-        match judgement.outcome {
-            Outcome::Bad => self.add_counterexample(faults),
-            Outcome::Good if !judgement.goal.is_empty() => {
-                let lineage = build_lineage(trace, &judgement.goal.events())?;
-                let exempt = match scope {
-                    GoalScope::CrashedNodesExempt => exemptions(trace, &judgement.goal),
-                    GoalScope::FaultIndependent
-                    | GoalScope::SameCrashes
-                    | GoalScope::ExactCrashes => BTreeMap::new(),
-                };
-                let shape = GoalShape {
-                    all_of: &judgement.goal.all_of,
-                    any_of: &judgement.goal.any_of,
-                    exempt: &exempt,
-                };
-                self.add_lesson(faults, trace, &lineage, &shape, scope);
+    /// Learns one lesson (see [`crate::Proposer::learn`]). The Z3 calls depend on the lesson
+    /// only, so a lesson read back from a store asks exactly what the run's trace did.
+    pub(crate) fn learn(&mut self, lesson: &Lesson) {
+        let faults = &lesson.faults;
+        match &lesson.kind {
+            LessonKind::Counterexample => self.add_counterexample(faults),
+            LessonKind::Run {
+                scope,
+                nodes,
+                affecting,
+                latest_crash,
+                goal,
+            } => {
+                self.add_tried(faults, affecting, latest_crash);
+                match goal {
+                    None => self.catalog.assert_bounds(&self.solver, &self.model),
+                    Some(goal) if goal.lineage.is_empty() => {}
+                    Some(goal) => {
+                        let run_index = self.runs_encoded;
+                        self.runs_encoded += 1;
+                        let condition = self.scope_condition(faults, nodes, *scope);
+                        let shape = GoalShape {
+                            all_of: &goal.all_of,
+                            any_of: &goal.any_of,
+                            exempt: &goal.exempt,
+                        };
+                        assert_goal_broken(
+                            &self.solver,
+                            &mut self.catalog,
+                            &self.model,
+                            &goal.lineage,
+                            &shape,
+                            &condition,
+                            run_index,
+                        );
+                        self.catalog.assert_bounds(&self.solver, &self.model);
+                    }
+                }
             }
-            Outcome::Good | Outcome::Vacuous => self.add_vacuous_run(faults, trace, scope),
         }
-        Ok(())
-    }
-
-    /// Records a run that produced `trace` under `faults` and whose outcome held with this
-    /// `lineage`, every goal event needed whatever the faults: every later proposal must break
-    /// it. (The building block of [`crate::Proposer::learn`], for tests and hand-made lineage.)
-    pub(crate) fn add_good_run(&mut self, faults: &[Fault], trace: &Trace, lineage: &LineageGraph) {
-        let all_of: Vec<u64> = lineage.goal_premises.iter().map(|(e, _)| *e).collect();
-        let shape = GoalShape {
-            all_of: &all_of,
-            any_of: &[],
-            exempt: &BTreeMap::new(),
-        };
-        self.add_lesson(faults, trace, lineage, &shape, GoalScope::FaultIndependent);
-    }
-
-    fn add_lesson(
-        &mut self,
-        faults: &[Fault],
-        trace: &Trace,
-        lineage: &LineageGraph,
-        shape: &GoalShape,
-        scope: GoalScope,
-    ) {
-        self.add_tried(faults, trace, crash_set_matters(scope));
-        if lineage.is_empty() {
-            return;
-        }
-        let run_index = self.runs_encoded;
-        self.runs_encoded += 1;
-        let condition = self.scope_condition(faults, &trace.header.nodes, scope);
-        assert_goal_broken(
-            &self.solver,
-            &mut self.catalog,
-            &self.model,
-            lineage,
-            shape,
-            &condition,
-            run_index,
-        );
-        self.catalog.assert_bounds(&self.solver, &self.model);
     }
 
     /// The fault sets a lesson of a run with `faults` binds: every set (fault-independent
@@ -271,13 +224,6 @@ impl Problem {
         self.catalog.assert_bounds(&self.solver, &self.model);
     }
 
-    /// Records a run whose outcome held only vacuously (nothing to break): only sets that add
-    /// a fault changing this run, or drop one of its faults, stay possible.
-    pub(crate) fn add_vacuous_run(&mut self, faults: &[Fault], trace: &Trace, scope: GoalScope) {
-        self.add_tried(faults, trace, crash_set_matters(scope));
-        self.catalog.assert_bounds(&self.solver, &self.model);
-    }
-
     /// Records a counterexample: no later proposal contains it. (Not "or a version with an
     /// earlier crash": an earlier crash can stop the very event that made this run bad, so such
     /// a set may be good, or a different minimal counterexample.)
@@ -304,35 +250,35 @@ impl Problem {
         self.catalog.assert_bounds(&self.solver, &self.model);
     }
 
-    /// "A set that contains `faults` and adds nothing that changes this run is this run again."
-    fn add_tried(&mut self, faults: &[Fault], trace: &Trace, crash_set_matters: bool) {
-        let mut sorted = faults.to_vec();
-        sorted.sort();
-        let mut escape: Vec<Bool> = sorted
+    /// "A set that contains `faults` (sorted) and adds nothing that changes this run is this
+    /// run again": `affecting` and `latest_crash` say what changes it.
+    fn add_tried(
+        &mut self,
+        faults: &[Fault],
+        affecting: &[Fault],
+        latest_crash: &BTreeMap<NodeId, u64>,
+    ) {
+        let mut escape: Vec<Bool> = faults
             .iter()
             .map(|fault| self.catalog.literal(&self.solver, &self.model, fault).not())
             .collect();
-        let (others, latest) = self.model.affecting_folded(trace, crash_set_matters);
-        for fault in others {
-            if sorted.binary_search(&fault).is_err() {
-                escape.push(self.catalog.literal(&self.solver, &self.model, &fault));
+        for fault in affecting {
+            if faults.binary_search(fault).is_err() {
+                escape.push(self.catalog.literal(&self.solver, &self.model, fault));
             }
         }
-        for (node, lt) in latest {
+        for (node, &lt) in latest_crash {
             // A node crashes once: another crash time of a node this set crashes already
             // escapes through "not this crash".
-            let crashes_here = sorted
+            let crashes_here = faults
                 .iter()
-                .any(|f| matches!(f, Fault::Crash { node: n, .. } if *n == node));
+                .any(|f| matches!(f, Fault::Crash { node: n, .. } if n == node));
             if !crashes_here {
-                escape.push(
-                    self.catalog
-                        .crashed_by(&self.solver, &self.model, &node, lt),
-                );
+                escape.push(self.catalog.crashed_by(&self.solver, &self.model, node, lt));
             }
         }
         self.solver.assert(Bool::or(&escape));
-        self.tried.insert(sorted);
+        self.tried.insert(faults.to_vec());
     }
 
     /// "Not every fault of `set` (or a stronger one) is chosen."

@@ -6,7 +6,7 @@ use faultline_trace::{FailureSpec, Fault, GoalScope, Trace};
 
 use crate::propose::Problem;
 use crate::solver_context::{SolverContext, solvers_interrupted};
-use crate::{FaultModel, Judgement, LdfiError, LineageGraph, Proposals};
+use crate::{FaultModel, Judgement, LdfiError, Lesson, LineageGraph, Proposals};
 
 /// The incremental Z3 problem of one search. Not `Send`: it lives on the search thread.
 ///
@@ -56,18 +56,24 @@ impl Proposer {
         trace: &Trace,
         judgement: &Judgement,
     ) -> Result<(), LdfiError> {
+        let lesson = Lesson::new(self.model(), faults, trace, judgement)?;
+        self.learn_lesson(&lesson);
+        Ok(())
+    }
+
+    /// Learns a lesson made earlier, perhaps by another process ([`Lesson`] serializes):
+    /// exactly what [`Proposer::learn`] of its run does.
+    pub fn learn_lesson(&mut self, lesson: &Lesson) {
         let problem = &mut self.problem;
-        self.context
-            .enter(|| problem.learn(faults, trace, judgement))
+        self.context.enter(|| problem.learn(lesson));
     }
 
     /// Records a run that produced `trace` under `faults` and whose outcome held with this
     /// `lineage`, every goal event needed whatever the faults: every later proposal must break
     /// it. (The building block of [`Proposer::learn`], for tests and hand-made lineage.)
     pub fn add_good_run(&mut self, faults: &[Fault], trace: &Trace, lineage: &LineageGraph) {
-        let problem = &mut self.problem;
-        self.context
-            .enter(|| problem.add_good_run(faults, trace, lineage));
+        let lesson = Lesson::good_run(self.model(), faults, trace, lineage);
+        self.learn_lesson(&lesson);
     }
 
     /// Confines every later proposal to `shard`'s share of the fault space: its assignment of
@@ -82,9 +88,8 @@ impl Proposer {
     /// Records a run whose outcome held only vacuously (nothing to break): only sets that add
     /// a fault changing this run, or drop one of its faults, stay possible.
     pub fn add_vacuous_run(&mut self, faults: &[Fault], trace: &Trace, scope: GoalScope) {
-        let problem = &mut self.problem;
-        self.context
-            .enter(|| problem.add_vacuous_run(faults, trace, scope));
+        let lesson = Lesson::vacuous_run(self.model(), faults, trace, scope);
+        self.learn_lesson(&lesson);
     }
 
     /// Records a counterexample: no later proposal contains it. (Not "or a version with an

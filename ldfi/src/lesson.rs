@@ -1,0 +1,155 @@
+//! What the proposer keeps of one judged run: everything [`crate::Proposer::learn`] reads from
+//! the trace, computed once and serializable, so that a stored search (`suggest --db`)
+//! replays its runs without reading their traces again and asks Z3 exactly what the stateless
+//! call asks.
+
+use std::collections::BTreeMap;
+
+use faultline_trace::{Fault, Goal, GoalScope, NodeId, Trace};
+use serde::{Deserialize, Serialize};
+
+use crate::{FaultModel, Judgement, LdfiError, LineageGraph, Outcome, build_lineage};
+
+/// One judged run, reduced to what the encoding needs.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Lesson {
+    /// The run's faults, sorted.
+    pub(crate) faults: Vec<Fault>,
+    /// What to learn.
+    pub(crate) kind: LessonKind,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) enum LessonKind {
+    /// A bad run: no later proposal contains its faults.
+    Counterexample,
+    /// A run to rule out repeating ([`crate::Proposer::add_vacuous_run`]) and, with a
+    /// lineage, whose goal every set its scope binds must break.
+    Run {
+        scope: GoalScope,
+        nodes: Vec<NodeId>,
+        /// The faults other than crashes that change this run, and per node the latest crash
+        /// time that does ([`FaultModel::affecting_folded`]).
+        affecting: Vec<Fault>,
+        latest_crash: BTreeMap<NodeId, u64>,
+        goal: Option<GoalLesson>,
+    },
+}
+
+/// The goal part of a good run's lesson.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct GoalLesson {
+    pub(crate) lineage: LineageGraph,
+    pub(crate) all_of: Vec<u64>,
+    pub(crate) any_of: Vec<Vec<u64>>,
+    /// Goal event → the node whose crash makes it unnecessary.
+    pub(crate) exempt: BTreeMap<u64, NodeId>,
+}
+
+/// Whether a crash after a node's last event (which changes no event) can change the verdict.
+pub(crate) fn crash_set_matters(scope: GoalScope) -> bool {
+    matches!(scope, GoalScope::SameCrashes | GoalScope::ExactCrashes)
+}
+
+/// Each exempt goal event's node: as the goal lists them, or else every event's own node.
+fn exemptions(trace: &Trace, goal: &Goal) -> BTreeMap<u64, NodeId> {
+    match &goal.exempt_if_crashed {
+        Some(listed) => listed.clone(),
+        None => goal
+            .events()
+            .into_iter()
+            .filter_map(|event| Some((event, trace.event(event)?.actor()?.clone())))
+            .collect(),
+    }
+}
+
+impl Lesson {
+    /// The lesson of a run with `faults` that produced `trace`, judged `judgement`, under
+    /// `model` (its failure spec decides which faults could change the run).
+    pub fn new(
+        model: &FaultModel,
+        faults: &[Fault],
+        trace: &Trace,
+        judgement: &Judgement,
+    ) -> Result<Self, LdfiError> {
+        let mut sorted = faults.to_vec();
+        sorted.sort();
+        let scope = judgement.goal.scope;
+        let goal = match judgement.outcome {
+            Outcome::Bad => {
+                return Ok(Lesson {
+                    faults: sorted,
+                    kind: LessonKind::Counterexample,
+                });
+            }
+            Outcome::Good if !judgement.goal.is_empty() => {
+                let lineage = build_lineage(trace, &judgement.goal.events())?;
+                let exempt = match scope {
+                    GoalScope::CrashedNodesExempt => exemptions(trace, &judgement.goal),
+                    GoalScope::FaultIndependent
+                    | GoalScope::SameCrashes
+                    | GoalScope::ExactCrashes => BTreeMap::new(),
+                };
+                Some(GoalLesson {
+                    lineage,
+                    all_of: judgement.goal.all_of.clone(),
+                    any_of: judgement.goal.any_of.clone(),
+                    exempt,
+                })
+            }
+            Outcome::Good | Outcome::Vacuous => None,
+        };
+        Ok(Lesson::run(model, sorted, trace, scope, goal))
+    }
+
+    /// A good run whose outcome rests on every goal premise of `lineage`, whatever the faults
+    /// (for tests and hand-made lineage).
+    pub fn good_run(
+        model: &FaultModel,
+        faults: &[Fault],
+        trace: &Trace,
+        lineage: &LineageGraph,
+    ) -> Self {
+        let mut sorted = faults.to_vec();
+        sorted.sort();
+        let goal = GoalLesson {
+            all_of: lineage.goal_premises.iter().map(|(e, _)| *e).collect(),
+            any_of: Vec::new(),
+            exempt: BTreeMap::new(),
+            lineage: lineage.clone(),
+        };
+        Lesson::run(model, sorted, trace, GoalScope::FaultIndependent, Some(goal))
+    }
+
+    /// A run that held only vacuously, within `scope`.
+    pub fn vacuous_run(model: &FaultModel, faults: &[Fault], trace: &Trace, scope: GoalScope) -> Self {
+        let mut sorted = faults.to_vec();
+        sorted.sort();
+        Lesson::run(model, sorted, trace, scope, None)
+    }
+
+    fn run(
+        model: &FaultModel,
+        faults: Vec<Fault>,
+        trace: &Trace,
+        scope: GoalScope,
+        goal: Option<GoalLesson>,
+    ) -> Self {
+        let (affecting, latest_crash) = model.affecting_folded(trace, crash_set_matters(scope));
+        Lesson {
+            faults,
+            kind: LessonKind::Run {
+                scope,
+                nodes: trace.header.nodes.clone(),
+                affecting,
+                latest_crash,
+                goal,
+            },
+        }
+    }
+
+    /// The run's faults, sorted.
+    pub fn faults(&self) -> &[Fault] {
+        &self.faults
+    }
+}
