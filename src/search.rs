@@ -416,7 +416,7 @@ mod tests {
     fn search(name: &str, eot: u64, eff: u64, crashes: u32) -> Vec<Vec<Fault>> {
         let system = faultline_suts::get(name).expect("built-in SUT");
         let config = Explore::new().eot(eot).eff(eff).crashes(crashes);
-        let report = explore(&system, &config).expect("searches");
+        let report = explore(system, &config).expect("searches");
         report
             .details()
             .history

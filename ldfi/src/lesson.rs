@@ -32,7 +32,7 @@ pub(crate) enum LessonKind {
         /// time that does ([`FaultModel::affecting_folded`]).
         affecting: Vec<Fault>,
         latest_crash: BTreeMap<NodeId, u64>,
-        goal: Option<GoalLesson>,
+        goal: Option<Box<GoalLesson>>,
     },
 }
 
@@ -90,12 +90,12 @@ impl Lesson {
                     | GoalScope::SameCrashes
                     | GoalScope::ExactCrashes => BTreeMap::new(),
                 };
-                Some(GoalLesson {
+                Some(Box::new(GoalLesson {
                     lineage,
                     all_of: judgement.goal.all_of.clone(),
                     any_of: judgement.goal.any_of.clone(),
                     exempt,
-                })
+                }))
             }
             Outcome::Good | Outcome::Vacuous => None,
         };
@@ -118,11 +118,22 @@ impl Lesson {
             exempt: BTreeMap::new(),
             lineage: lineage.clone(),
         };
-        Lesson::run(model, sorted, trace, GoalScope::FaultIndependent, Some(goal))
+        Lesson::run(
+            model,
+            sorted,
+            trace,
+            GoalScope::FaultIndependent,
+            Some(Box::new(goal)),
+        )
     }
 
     /// A run that held only vacuously, within `scope`.
-    pub fn vacuous_run(model: &FaultModel, faults: &[Fault], trace: &Trace, scope: GoalScope) -> Self {
+    pub fn vacuous_run(
+        model: &FaultModel,
+        faults: &[Fault],
+        trace: &Trace,
+        scope: GoalScope,
+    ) -> Self {
         let mut sorted = faults.to_vec();
         sorted.sort();
         Lesson::run(model, sorted, trace, scope, None)
@@ -133,7 +144,7 @@ impl Lesson {
         faults: Vec<Fault>,
         trace: &Trace,
         scope: GoalScope,
-        goal: Option<GoalLesson>,
+        goal: Option<Box<GoalLesson>>,
     ) -> Self {
         let (affecting, latest_crash) = model.affecting_folded(trace, crash_set_matters(scope));
         Lesson {

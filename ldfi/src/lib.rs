@@ -43,8 +43,8 @@ mod exhaustive;
 mod explore;
 mod export;
 mod faults;
-mod lesson;
 mod foreign;
+mod lesson;
 mod lineage;
 mod propose;
 mod proposer;
@@ -63,10 +63,10 @@ pub use exhaustive::{canonical, exhaustive_sets, minimal_sets};
 pub use explore::{ExploreConfig, Judgement, Observer, Oracle, Runner, Silent, Strategy, explore};
 pub use export::{to_dot, to_json};
 pub use faults::FaultModel;
-pub use lesson::Lesson;
 pub use foreign::{
     ForeignTraceError, GoalGuess, check_foreign_trace, foreign_judgement, lineage_mode_name,
 };
+pub use lesson::Lesson;
 pub use lineage::{
     LineageGraph, LineageMode, LineageNode, build_lineage, default_goal, select_goal,
 };

@@ -7,9 +7,9 @@ use faultline_trace::{FailureSpec, Fault, GoalScope, NodeId};
 use z3::ast::Bool;
 use z3::{Model, Params, SatResult, Solver};
 
+use crate::FaultModel;
 use crate::encode::{Catalog, Counter, GoalShape, assert_goal_broken};
 use crate::lesson::{Lesson, LessonKind, crash_set_matters};
-use crate::FaultModel;
 
 /// Whether `var` is true in `model`.
 fn holds(model: &Model, var: &Bool) -> bool {

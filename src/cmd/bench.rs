@@ -45,6 +45,9 @@ pub enum BenchCommand {
     /// How long `faultline report` takes for a search of 10³ runs and a 10⁴-event trace, and
     /// how big the page is (its first paint: `scripts/bench-report.sh`).
     Report(super::bench_report::ReportBenchArgs),
+    /// What one `suggest` call costs as a foreign loop grows, with `--db` and without (and
+    /// that both propose the same fault sets).
+    Suggest(super::bench_suggest::SuggestBenchArgs),
 }
 
 /// One row of the paper's Figures 12 and 13.
@@ -122,6 +125,10 @@ pub fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
             json,
         } => ldfi(random_seeds, random_runs_max, json),
         BenchCommand::Report(args) => super::bench_report::run(args),
+        BenchCommand::Suggest(args) => {
+            super::bench_suggest::run(&args)?;
+            Ok(ExitCode::SUCCESS)
+        }
         BenchCommand::Store {
             records,
             repeats,

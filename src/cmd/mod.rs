@@ -11,6 +11,7 @@ use std::process::ExitCode;
 pub mod bench;
 pub mod bench_report;
 mod bench_store;
+mod bench_suggest;
 pub mod check;
 mod ci_output;
 pub mod db;
@@ -26,6 +27,7 @@ pub mod report;
 pub mod run;
 pub mod store_report;
 pub mod suggest;
+mod suggest_store;
 pub mod suts;
 pub mod trace;
 

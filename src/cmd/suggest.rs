@@ -5,10 +5,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use faultline_ldfi::{
-    GoalGuess, Outcome, Proposals, Proposer, canonical, check_foreign_trace, foreign_judgement,
-};
-use faultline_trace::{EventKind, FailureSpec, Fault, RunVerdict, Trace, faults_to_json};
+use faultline_ldfi::{FaultModel, GoalGuess, Proposals, Proposer, canonical, check_foreign_trace};
+use faultline_trace::{FailureSpec, Fault, RunVerdict, faults_to_json};
+
+use super::suggest_store::{LearnedLoop, LearnedRun, Located};
 use serde_json::{Value, json};
 
 /// The version of `suggest`'s JSON output.
@@ -30,7 +30,8 @@ const SCHEMA: &str = "faultline-suggest/v1";
 #[derive(clap::Args, Debug)]
 pub struct SuggestArgs {
     /// Traces of the runs so far (the failure-free run first is customary, not required).
-    #[arg(required = true)]
+    /// With `--db`, only the new ones are needed.
+    #[arg(required_unless_present = "db")]
     pub traces: Vec<PathBuf>,
     /// End of time.
     #[arg(long)]
@@ -63,6 +64,13 @@ pub struct SuggestArgs {
     /// binds only runs with the same crashed nodes.
     #[arg(long)]
     pub crashed_nodes_exempt: bool,
+    /// Keep what was learned in this SQLite file and read only traces it has not seen: a
+    /// call reads the new traces, replays the stored lessons and asks the solver exactly what
+    /// the stateless call with every trace (in the order first given) asks, so the proposals
+    /// are the same. Traces already stored may be passed again or left out. The file is tied
+    /// to the failure spec and `--goal` options of its first call.
+    #[arg(long, value_name = "FILE")]
+    pub db: Option<PathBuf>,
 }
 
 /// Runs `faultline suggest`.
@@ -83,56 +91,62 @@ pub fn run(args: SuggestArgs) -> anyhow::Result<ExitCode> {
         },
         crashed_nodes_exempt: args.crashed_nodes_exempt,
     };
-    let mut traces = Vec::with_capacity(args.traces.len());
+    let mut stored = match &args.db {
+        Some(path) => Some(LearnedLoop::open(path, &spec, &guess)?),
+        None => None,
+    };
+    let model = FaultModel::new(spec);
+    let mut runs: Vec<LearnedRun> = match &stored {
+        Some(stored) => stored.runs()?,
+        None => Vec::new(),
+    };
+    let known = runs.len();
     for path in &args.traces {
+        let (shown, meta) = match &stored {
+            Some(stored) => match stored.locate(path, &runs)? {
+                Located::Known => continue,
+                Located::New { absolute, meta } => (absolute, Some(meta)),
+            },
+            None => (path.display().to_string(), None),
+        };
         let trace = faultline_trace::read_trace(path)?;
         check_foreign_trace(&trace, &spec).with_context(|| format!("{}", path.display()))?;
-        traces.push(trace);
+        runs.push(LearnedRun::read(shown, meta, &trace, &model, &guess)?);
     }
-    if let Some(code) = nondeterminism(&args.traces, &traces)? {
+    if let Some(code) = nondeterminism(&runs)? {
         return Ok(code);
     }
-    if let Some(fact) = &guess.fact {
-        let derived = traces
-            .iter()
-            .flat_map(|t| &t.events)
-            .any(|event| event.kind == EventKind::Derive && event.fact.as_ref() == Some(fact));
-        if !derived {
-            anyhow::bail!("--goal {fact}: no trace derives this fact (check its spelling)");
-        }
-    }
-    if let Some(trace) = traces
-        .iter()
-        .find(|trace| trace.header.verdict == Some(RunVerdict::Bad))
+    if let Some(fact) = &guess.fact
+        && !runs.iter().any(|run| run.derives_goal)
     {
+        anyhow::bail!("--goal {fact}: no trace derives this fact (check its spelling)");
+    }
+    if let Some(stored) = &mut stored {
+        stored.append(&runs[known..])?;
+    }
+    if let Some(run) = runs.iter().find(|run| run.verdict == Some(RunVerdict::Bad)) {
         if args.lines {
-            super::write_stdout(&format!("{}\n", faults_to_json(&trace.header.faults)))?;
+            super::write_stdout(&format!("{}\n", faults_to_json(&run.faults)))?;
         } else {
             let out = json!({
                 "schema": SCHEMA,
                 "proposals": [],
                 "done": true,
                 "verdict": "counterexample",
-                "counterexample": trace.header.faults,
+                "counterexample": run.faults,
             });
             super::write_stdout(&format!("{out}\n"))?;
         }
         return Ok(super::bug_found());
     }
     let mut proposer = Proposer::new(spec, args.solver_timeout_ms);
-    let mut caveat: Option<String> = None;
-    let mut tested = false;
-    for trace in &traces {
-        let judgement = foreign_judgement(trace, &guess);
-        if judgement.outcome == Outcome::Good && !judgement.goal.is_empty() {
-            tested = true;
-            if caveat.is_none() {
-                caveat.clone_from(&judgement.caveat);
-            }
-        }
-        proposer
-            .learn(&trace.header.faults, trace, &judgement)
-            .with_context(|| format!("run {}: lineage", trace.header.run_id))?;
+    let caveat = runs
+        .iter()
+        .filter(|run| run.tested)
+        .find_map(|run| run.caveat.clone());
+    let tested = runs.iter().any(|run| run.tested);
+    for run in &runs {
+        proposer.learn_lesson(&run.lesson);
     }
     let proposals = match proposer.propose(usize::try_from(args.count).unwrap_or(usize::MAX)) {
         Proposals::Sets(sets) => sets,
@@ -175,23 +189,22 @@ pub fn run(args: SuggestArgs) -> anyhow::Result<ExitCode> {
 
 /// Two runs of the same fault set that differ: the simulator is not deterministic, and every
 /// lesson LDFI draws ("this fault set gives this run") is void. Exit 4, naming both files.
-fn nondeterminism(paths: &[PathBuf], traces: &[Trace]) -> anyhow::Result<Option<ExitCode>> {
-    let mut seen: BTreeMap<Vec<Fault>, (usize, String)> = BTreeMap::new();
-    for (index, trace) in traces.iter().enumerate() {
-        let events = serde_json::to_string(&trace.events)?;
-        match seen.get(&canonical(&trace.header.faults)) {
-            Some((first, earlier)) if *earlier != events => {
+fn nondeterminism(runs: &[LearnedRun]) -> anyhow::Result<Option<ExitCode>> {
+    let mut seen: BTreeMap<Vec<Fault>, &LearnedRun> = BTreeMap::new();
+    for run in runs {
+        match seen.get(&canonical(&run.faults)) {
+            Some(earlier) if earlier.events_hash != run.events_hash => {
                 eprintln!(
                     "error: nondeterminism: {} and {} ran the same faults {} but differ",
-                    paths[*first].display(),
-                    paths[index].display(),
-                    faults_to_json(&trace.header.faults)
+                    earlier.path,
+                    run.path,
+                    faults_to_json(&run.faults)
                 );
                 return Ok(Some(super::nondeterminism()));
             }
             Some(_) => {}
             None => {
-                seen.insert(canonical(&trace.header.faults), (index, events));
+                seen.insert(canonical(&run.faults), run);
             }
         }
     }

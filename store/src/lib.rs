@@ -10,6 +10,7 @@ mod codec;
 mod merge;
 mod queries;
 mod schema;
+mod suggest;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -22,6 +23,7 @@ pub use codec::{compress, decompress, hash_parts, trace_hash};
 pub use merge::Conflict;
 pub use queries::{Finding, GcReport, RunDetail, SearchRunRow, SearchSummary};
 pub use schema::SCHEMA_VERSION;
+pub use suggest::LearnedTrace;
 pub use writer::{Writer, WriterStats};
 
 /// What can go wrong with a store.

@@ -5,11 +5,11 @@ use rusqlite_migration::{M, Migrations};
 
 /// Every migration, oldest first.
 pub(crate) fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(V1)])
+    Migrations::new(vec![M::up(V1), M::up(V2)])
 }
 
 /// The latest schema version this build knows.
-pub const SCHEMA_VERSION: usize = 1;
+pub const SCHEMA_VERSION: usize = 2;
 
 const V1: &str = r#"
 -- One row per search: `key` hashes everything that decides the search's course (the SUT and
@@ -82,4 +82,34 @@ CREATE TABLE nondeterminism (
     trace_b BLOB NOT NULL,
     found_at INTEGER NOT NULL
 );
+"#;
+
+const V2: &str = r#"
+-- `faultline suggest --db`: the loop of one foreign simulator. One row: the failure spec and
+-- goal guess every stored lesson was made under (a call with others is refused).
+CREATE TABLE suggest_loop (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    spec TEXT NOT NULL,
+    guess TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+
+-- Each trace learned, in the order first given. `lesson` is the LZ4-compressed JSON of what
+-- the proposer keeps of the run (faultline_ldfi::Lesson), so later calls never read the
+-- trace again; `faults` (canonical JSON) and `events_hash` catch a simulator that ran one
+-- fault set twice with different results.
+CREATE TABLE suggest_traces (
+    seq INTEGER PRIMARY KEY,
+    path TEXT NOT NULL UNIQUE,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    faults TEXT NOT NULL,
+    events_hash TEXT NOT NULL,
+    verdict TEXT NOT NULL,
+    tested INTEGER NOT NULL,
+    caveat TEXT,
+    derives_goal INTEGER NOT NULL,
+    lesson BLOB NOT NULL
+);
+CREATE INDEX suggest_traces_faults ON suggest_traces(faults);
 "#;

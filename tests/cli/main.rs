@@ -24,5 +24,6 @@ mod soundness;
 mod guide;
 mod shard;
 mod store;
+mod suggest_db;
 // Issue 12: the HTML report, checked in a real browser.
 mod report;
