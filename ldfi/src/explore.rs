@@ -169,6 +169,11 @@ struct Search<'a, R, O> {
     caveat: Option<String>,
     /// Whether some run held non-vacuously (rested on a goal).
     tested: bool,
+    /// Whether some run held (with or without a goal), and whether some run held only
+    /// vacuously under a scope that lets a crash after a node's last event count as changing
+    /// nothing (its lesson then does not cover the sets that add such a crash).
+    held: bool,
+    loose_vacuous: bool,
 }
 
 /// How a strategy's loop ended: it covered everything it had to, or a bound stopped it.
@@ -217,6 +222,8 @@ pub fn explore<R: Runner, O: Oracle>(
         distinct: BTreeSet::new(),
         caveat: None,
         tested: false,
+        held: false,
+        loose_vacuous: false,
     };
     let mut batch = search.run_batch(&[Vec::new()])?;
     let (_, free_trace, free_judgement) = batch.remove(0);
@@ -232,6 +239,9 @@ pub fn explore<R: Runner, O: Oracle>(
         }
     };
     let (verdict, inconclusive_reason) = search.verdict(&ending);
+    let by_cover = verdict == Verdict::Certified
+        && !search.tested
+        && config.strategy == Strategy::Ldfi;
     let spec = config.spec;
     Ok(ExploreReport {
         verdict,
@@ -245,6 +255,7 @@ pub fn explore<R: Runner, O: Oracle>(
         fault_space: fault_space_spec(&spec, nodes.len() as u64),
         nodes,
         history: search.history,
+        by_cover,
     })
 }
 
@@ -277,6 +288,17 @@ impl<R: Runner, O: Oracle> Search<'_, R, O> {
         }
         if let Strategy::Random { .. } = self.config.strategy {
             return (Verdict::NoCounterexample, None);
+        }
+        // Good runs that name no goal teach only "this set gives this run" (with the crash set
+        // counted: see `Lesson::new`), so proposals running out means every admissible set was
+        // run or adds to a run only faults that change nothing: the space is covered.
+        let covered = match self.config.strategy {
+            Strategy::Exhaustive => true,
+            Strategy::Ldfi => !self.loose_vacuous && self.caveat.is_none(),
+            Strategy::Random { .. } => false,
+        };
+        if !self.tested && self.held && covered {
+            return (Verdict::Certified, None);
         }
         if let (Some(caveat), Strategy::Ldfi) = (&self.caveat, self.config.strategy)
             && !self.tested
@@ -333,6 +355,9 @@ impl<R: Runner, O: Oracle> Search<'_, R, O> {
                 Outcome::Bad => self.counterexamples.push(faults.clone()),
                 Outcome::Good | Outcome::Vacuous => {
                     self.tested |= judgement.outcome == Outcome::Good && !judgement.goal.is_empty();
+                    self.held |= judgement.outcome == Outcome::Good;
+                    self.loose_vacuous |= judgement.outcome == Outcome::Vacuous
+                        && !crate::lesson::crash_set_matters(judgement.goal.scope);
                     if self.caveat.is_none() {
                         self.caveat.clone_from(&judgement.caveat);
                     }

@@ -99,6 +99,15 @@ impl Lesson {
             }
             Outcome::Good | Outcome::Vacuous => None,
         };
+        // A good run that names no goal teaches only "this set gives this run", and a search
+        // of such runs that runs out of proposals certifies by covering the space (see
+        // `explore.rs`): every crash that changes the crash set must count as changing the
+        // run, whatever scope the oracle gave its empty goal.
+        let scope = if judgement.outcome == Outcome::Good && goal.is_none() {
+            GoalScope::ExactCrashes
+        } else {
+            scope
+        };
         Ok(Lesson::run(model, sorted, trace, scope, goal))
     }
 
@@ -162,5 +171,14 @@ impl Lesson {
     /// The run's faults, sorted.
     pub fn faults(&self) -> &[Fault] {
         &self.faults
+    }
+
+    /// Whether the lesson counts every crash that changes the crash set as changing the run
+    /// (a counterexample's lesson blocks only its supersets: true).
+    pub fn crash_set_exact(&self) -> bool {
+        match &self.kind {
+            LessonKind::Counterexample => true,
+            LessonKind::Run { scope, .. } => crash_set_matters(*scope),
+        }
     }
 }

@@ -126,6 +126,10 @@ pub struct ExploreReport {
     pub fault_space: FaultSpace,
     /// Every run, in execution order.
     pub history: Vec<RunRecord>,
+    /// A certificate from covering the space, not from lineage: no run named a goal, so
+    /// every admissible fault set was run or adds to a run only faults that change nothing.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub by_cover: bool,
 }
 
 impl ExploreReport {

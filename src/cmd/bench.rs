@@ -48,6 +48,9 @@ pub enum BenchCommand {
     /// What one `suggest` call costs as a foreign loop grows, with `--db` and without (and
     /// that both propose the same fault sets).
     Suggest(super::bench_suggest::SuggestBenchArgs),
+    /// How a search grows with EOT (async-ack-deliv to 10⁴ steps; relay-chain-ack with EFF =
+    /// EOT − 1) and with nodes (relay-chain-ack-3 … -9): time, solver time, longest call.
+    Scaling(super::bench_scaling::ScalingBenchArgs),
 }
 
 /// One row of the paper's Figures 12 and 13.
@@ -125,6 +128,10 @@ pub fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
             json,
         } => ldfi(random_seeds, random_runs_max, json),
         BenchCommand::Report(args) => super::bench_report::run(args),
+        BenchCommand::Scaling(args) => {
+            super::bench_scaling::run(&args)?;
+            Ok(ExitCode::SUCCESS)
+        }
         BenchCommand::Suggest(args) => {
             super::bench_suggest::run(&args)?;
             Ok(ExitCode::SUCCESS)

@@ -12,6 +12,7 @@ pub mod bench;
 pub mod bench_report;
 mod bench_store;
 mod bench_suggest;
+mod bench_scaling;
 pub mod check;
 mod ci_output;
 pub mod db;

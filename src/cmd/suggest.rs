@@ -151,7 +151,13 @@ pub fn run(args: SuggestArgs) -> anyhow::Result<ExitCode> {
     let proposals = match proposer.propose(usize::try_from(args.count).unwrap_or(usize::MAX)) {
         Proposals::Sets(sets) => sets,
         Proposals::Exhausted => {
-            let reason = if !tested {
+            // As `explore` does: good runs that name no goal only rule out repeating
+            // themselves, so running out of proposals means the space is covered.
+            let covered = runs.iter().any(|run| run.verdict == Some(RunVerdict::Good))
+                && runs.iter().all(|run| run.covers());
+            let reason = if !tested && covered {
+                None
+            } else if !tested {
                 Some("every run held only vacuously, so no run tested the outcome".to_string())
             } else {
                 caveat.map(|caveat| {

@@ -33,6 +33,12 @@ pub(crate) struct FileMeta {
 }
 
 impl LearnedRun {
+    /// Whether its lesson rules out exactly the sets that repeat it, crash set included, and
+    /// nothing else (see `explore`'s certificate by covering the space).
+    pub(crate) fn covers(&self) -> bool {
+        !self.tested && self.caveat.is_none() && self.lesson.crash_set_exact()
+    }
+
     /// Judges `trace` (read from `path`) and draws its lesson.
     pub(crate) fn read(
         path: String,

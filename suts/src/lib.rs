@@ -54,7 +54,7 @@ pub use kafka::{
 };
 pub use paxos_synod::{
     PAXOS_NODES, PAXOS_PROPOSALS, PAXOS_SEEDS, PAXOS_TIMEOUT_AFTER, PaxosMsg, PaxosSynod,
-    check_paxos_synod,
+    check_paxos, check_paxos_synod,
 };
 pub use primary_backup::{
     PB_CLIENT, PB_NODES, PB_SERVERS, PB_VALUE, PbMsg, PrimaryBackup, check_primary_backup,
@@ -237,6 +237,13 @@ fn registry() -> Vec<System> {
                 .nodes(PAXOS_NODES.iter().copied(), PaxosSynod::new)
                 .failure_spec(spec(7, 6, 1))
                 .invariant(check_paxos_synod),
+        ),
+        built(
+            System::new("paxos")
+                .description("paxos-synod with the acceptor's phase-2 promise (no accept below a ballot prepared); Paxos safety: at most one value chosen by a majority")
+                .nodes(PAXOS_NODES.iter().copied(), PaxosSynod::with_promise)
+                .failure_spec(spec(7, 6, 1))
+                .invariant(check_paxos),
         ),
         commit(
             "2pc",

@@ -327,6 +327,8 @@ pub(crate) fn check_spec(spec: &FailureSpec) -> anyhow::Result<()> {
 pub(crate) struct Timing {
     pub total: Duration,
     pub solver: Duration,
+    /// The longest single solver call.
+    pub solver_max: Duration,
     /// Per run index: how long making and judging it took, and when the search had it.
     pub runs: std::collections::BTreeMap<u64, RunTiming>,
     /// What the search exercised.
@@ -344,6 +346,7 @@ struct Progress {
     bar: indicatif::ProgressBar,
     solving_since: Option<Instant>,
     solver: Duration,
+    solver_max: Duration,
     started: Instant,
     finished: Vec<(u64, Duration)>,
 }
@@ -358,7 +361,9 @@ impl Observer for Progress {
     }
     fn solve_finished(&mut self, proposals: usize) {
         if let Some(since) = self.solving_since.take() {
-            self.solver += since.elapsed();
+            let took = since.elapsed();
+            self.solver += took;
+            self.solver_max = self.solver_max.max(took);
         }
         self.bar
             .set_message(format!("running {proposals} proposal(s)"));
@@ -483,6 +488,7 @@ pub(crate) fn search<O: Oracle>(
         bar,
         solving_since: None,
         solver: Duration::ZERO,
+        solver_max: Duration::ZERO,
         started: Instant::now(),
         finished: Vec::new(),
     };
@@ -540,6 +546,7 @@ pub(crate) fn search<O: Oracle>(
         Timing {
             total,
             solver: progress.solver,
+            solver_max: progress.solver_max,
             coverage,
             runs,
         },

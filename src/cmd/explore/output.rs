@@ -86,6 +86,7 @@ pub(crate) fn report_json(
         "spec": report.spec,
         "verdict": report.verdict.as_str(),
         "inconclusive_reason": inconclusive_reason(report),
+        "by_cover": report.by_cover,
         "strategy": match target.strategy {
             StrategyArg::Ldfi => "ldfi",
             StrategyArg::Random => "random",
@@ -146,6 +147,10 @@ pub(crate) fn report_text(target: &Target, report: &ExploreReport, timing: &Timi
         Verdict::Certified if target.strategy == StrategyArg::Exhaustive => {
             format!("CERTIFIED: every admissible fault set was run; none violates {oracle}")
         }
+        Verdict::Certified if report.by_cover => format!(
+            "CERTIFIED: {oracle} names no goal, so the search covered the space: every \
+             admissible fault set was run, or adds to a run only faults that change nothing"
+        ),
         Verdict::Certified => "CERTIFIED: no admissible fault set breaks the outcome".to_string(),
         Verdict::NoCounterexample => format!("no counterexample in {} runs", report.runs),
         Verdict::Inconclusive => format!(
