@@ -239,9 +239,8 @@ pub fn explore<R: Runner, O: Oracle>(
         }
     };
     let (verdict, inconclusive_reason) = search.verdict(&ending);
-    let by_cover = verdict == Verdict::Certified
-        && !search.tested
-        && config.strategy == Strategy::Ldfi;
+    let by_cover =
+        verdict == Verdict::Certified && !search.tested && config.strategy == Strategy::Ldfi;
     let spec = config.spec;
     Ok(ExploreReport {
         verdict,

@@ -90,7 +90,7 @@ pub struct RunRow {
     pub faults: Vec<Fault>,
     /// `good`, `vacuous` or `bad`.
     pub outcome: String,
-    /// Time to make and judge the run, if measured.
+    /// Time the simulator took to make the run (judging not included), if measured.
     pub duration_ms: Option<f64>,
     /// When the search had finished this run (since its start), if measured.
     pub finished_ms: Option<f64>,

@@ -10,9 +10,9 @@ use std::process::ExitCode;
 
 pub mod bench;
 pub mod bench_report;
+mod bench_scaling;
 mod bench_store;
 mod bench_suggest;
-mod bench_scaling;
 pub mod check;
 mod ci_output;
 pub mod db;

@@ -494,7 +494,10 @@ pub fn check_paxos(trace: &Trace) -> InvariantReport {
             .unwrap_or_default();
         for pair in accepted {
             if let (Some(ballot), Some(value)) = (pair[0].as_u64(), pair[1].as_str()) {
-                votes.entry((ballot, value.to_string())).or_default().push(node);
+                votes
+                    .entry((ballot, value.to_string()))
+                    .or_default()
+                    .push(node);
             }
         }
     }
@@ -505,10 +508,16 @@ pub fn check_paxos(trace: &Trace) -> InvariantReport {
         .collect();
     let parts: Vec<String> = chosen
         .iter()
-        .map(|(value, (ballot, nodes))| format!("{value:?} at ballot {ballot} by {}", and_list(nodes)))
+        .map(|(value, (ballot, nodes))| {
+            format!("{value:?} at ballot {ballot} by {}", and_list(nodes))
+        })
         .collect();
     let (holds, vacuous, explanation) = match parts.as_slice() {
-        [] => (true, true, "vacuously true: no value was chosen".to_string()),
+        [] => (
+            true,
+            true,
+            "vacuously true: no value was chosen".to_string(),
+        ),
         [one] => (true, false, format!("one value chosen: {one}")),
         _ => (
             false,

@@ -273,6 +273,16 @@ fn every_json_document_carries_its_schema() {
             0,
             "faultline-bench/v1",
         ),
+        (
+            &["bench", "scaling", "--quick", "--json"],
+            0,
+            "faultline-bench-scaling/v1",
+        ),
+        (
+            &["bench", "suggest", "--runs", "12", "--count", "4", "--json"],
+            0,
+            "faultline-bench-suggest/v1",
+        ),
     ];
     for (args, code, schema) in cases {
         let document = json_stdout(args, *code);
@@ -291,6 +301,25 @@ fn every_json_document_carries_its_schema() {
         0,
     );
     assert_eq!(bench["rows"].as_array().map(Vec::len), Some(10));
+    // The suggest bench checks that --db and the stateless call agree at every checkpoint.
+    let suggest = json_stdout(
+        &["bench", "suggest", "--runs", "12", "--count", "4", "--json"],
+        0,
+    );
+    let rows = suggest["rows"].as_array().expect("rows");
+    assert!(!rows.is_empty(), "{suggest}");
+    assert!(
+        rows.iter().all(|row| row["same_proposals"] == true),
+        "{suggest}"
+    );
+    let scaling = json_stdout(&["bench", "scaling", "--quick", "--json"], 0);
+    let rows = scaling["rows"].as_array().expect("rows");
+    // The smallest point of each curve: async EOT (with a crash), relay EOT, nodes.
+    assert_eq!(rows.len(), 3, "{scaling}");
+    assert!(
+        rows.iter().all(|row| row["verdict"] != "inconclusive"),
+        "{scaling}"
+    );
     // An invalid trace still gets a schema-tagged document (and exit 2).
     let bad = dir.path().join("bad.jsonl");
     std::fs::write(&bad, "{}\n").expect("write");

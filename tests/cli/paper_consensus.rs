@@ -265,13 +265,29 @@ fn properties_without_a_goal_certify_by_covering_the_space() {
     assert_eq!(report["verdict"], "certified");
     assert_eq!(report["by_cover"], true);
     assert_eq!(report["runs"], 672);
-    assert_eq!(explore("paxos-synod", (6, 4, 0), None)["verdict"], "counterexample");
+    assert_eq!(
+        explore("paxos-synod", (6, 4, 0), None)["verdict"],
+        "counterexample"
+    );
     // The text says how the certificate was reached.
     let output = faultline()
-        .args(["explore", "--sut", "paxos", "--eot", "4", "--eff", "3", "--crashes", "1"])
+        .args([
+            "explore",
+            "--sut",
+            "paxos",
+            "--eot",
+            "4",
+            "--eff",
+            "3",
+            "--crashes",
+            "1",
+        ])
         .output()
         .expect("runs");
     assert_eq!(output.status.code(), Some(0));
     let text = String::from_utf8(output.stdout).expect("utf-8");
-    assert!(text.contains("names no goal, so the search covered the space"), "{text}");
+    assert!(
+        text.contains("names no goal, so the search covered the space"),
+        "{text}"
+    );
 }

@@ -329,7 +329,7 @@ pub(crate) struct Timing {
     pub solver: Duration,
     /// The longest single solver call.
     pub solver_max: Duration,
-    /// Per run index: how long making and judging it took, and when the search had it.
+    /// Per run index: how long the simulator took to make it, and when the search had it.
     pub runs: std::collections::BTreeMap<u64, RunTiming>,
     /// What the search exercised.
     pub coverage: faultline::coverage::Coverage,

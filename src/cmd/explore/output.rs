@@ -111,7 +111,7 @@ pub(crate) fn report_json(
     })
 }
 
-/// Every run with its time (`duration_ms`: making and judging it; `finished_ms`: since the
+/// Every run with its time (`duration_ms`: the simulator making it; `finished_ms`: since the
 /// search started).
 fn history_json(report: &ExploreReport, timing: &Timing) -> Vec<serde_json::Value> {
     report
