@@ -17,7 +17,9 @@
 //! `-ltl`, `elle-lite`; the built-in systems in `faultline-suts`); this crate wires them
 //! together and re-exports what a user's tests need.
 
+pub mod client_history;
 pub mod coverage;
+pub mod elle_oracle;
 pub mod search;
 pub mod spec_oracle;
 

@@ -255,6 +255,8 @@ pub enum SearchOracle<'a> {
     Invariant(InvariantOracle<'a>),
     /// An LTL spec; the proofs' witnesses are the goal.
     Spec(Box<SpecOracle>),
+    /// Another oracle and elle-lite over the client history (`explore --elle`).
+    Elle(Box<crate::elle_oracle::ElleOracle<'a>>),
 }
 
 impl Oracle for SearchOracle<'_> {
@@ -264,6 +266,7 @@ impl Oracle for SearchOracle<'_> {
         match self {
             SearchOracle::Invariant(oracle) => oracle.judge(trace).map_err(|err| match err {}),
             SearchOracle::Spec(oracle) => oracle.judge(trace),
+            SearchOracle::Elle(oracle) => oracle.judge(trace),
         }
     }
 }

@@ -25,6 +25,7 @@ mod retry;
 mod simple;
 
 mod kafka;
+mod kv_append;
 mod paxos_synod;
 mod primary_backup;
 mod quorum_write;
@@ -52,6 +53,7 @@ pub use kafka::{
     KAFKA_PROCESS, KAFKA_REPLICAS, KAFKA_WRITE_ROUNDS, KAFKA_ZOOKEEPER, Kafka, KafkaMsg,
     check_kafka,
 };
+pub use kv_append::{KV_NODES, KV_READ_ROUND, KV_REPLICAS, KvAppend, KvMsg, check_kv_append};
 pub use paxos_synod::{
     PAXOS_NODES, PAXOS_PROPOSALS, PAXOS_SEEDS, PAXOS_TIMEOUT_AFTER, PaxosMsg, PaxosSynod,
     check_paxos, check_paxos_synod,
@@ -237,6 +239,20 @@ fn registry() -> Vec<System> {
                 .nodes(PAXOS_NODES.iter().copied(), PaxosSynod::new)
                 .failure_spec(spec(7, 6, 1))
                 .invariant(check_paxos_synod),
+        ),
+        built(
+            System::new("kv-append")
+                .description("primary a acks the writer's list append before backup b has it; the reader reads b (a stale read for explore --elle)")
+                .nodes(KV_NODES.iter().copied(), KvAppend::new)
+                .failure_spec(spec(7, 4, 1))
+                .invariant(check_kv_append),
+        ),
+        built(
+            System::new("kv-append-sync")
+                .description("kv-append whose primary acks only what backup b holds")
+                .nodes(KV_NODES.iter().copied(), KvAppend::synchronous)
+                .failure_spec(spec(7, 4, 1))
+                .invariant(check_kv_append),
         ),
         built(
             System::new("paxos")

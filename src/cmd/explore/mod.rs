@@ -14,6 +14,7 @@ use faultline_ldfi::{
 use faultline_trace::{FailureSpec, Fault, faults_to_json};
 use serde_json::Value;
 
+use faultline::elle_oracle::ElleOracle;
 use faultline::search::{InvariantOracle, SearchOracle};
 use faultline::spec_oracle::SpecOracle;
 use faultline_trace::Trace;
@@ -83,6 +84,12 @@ pub struct ExploreArgs {
     /// the proofs' witnesses become the lineage goal.
     #[arg(long, value_name = "FILE")]
     pub spec: Option<std::path::PathBuf>,
+    /// Also judge each run's client history (its invoke/ok/fail/info events) with elle-lite:
+    /// a run with an anomaly this consistency model prohibits is a counterexample (repeat for
+    /// several models; with or without `--spec`). Such runs name no goal, so the search
+    /// certifies only by covering the space.
+    #[arg(long = "elle", value_name = "MODEL")]
+    pub elle: Vec<String>,
     /// Also list every run: its fault set and what the oracle said (in `--json`: `history`,
     /// with each run's `duration_ms` and `finished_ms`).
     #[arg(long)]
@@ -197,13 +204,19 @@ pub fn run(args: ExploreArgs) -> anyhow::Result<ExitCode> {
         sut,
         seed: args.seed,
         spec_file: args.spec.as_ref().map(|path| path.display().to_string()),
+        elle: args.elle.clone(),
         show_runs: args.show_runs,
         strategy: args.strategy,
     };
-    let oracle = match &args.spec {
+    let mut oracle = match &args.spec {
         Some(path) => SearchOracle::Spec(Box::new(SpecOracle::load(path)?)),
         None => SearchOracle::Invariant(InvariantOracle(sut)),
     };
+    if !args.elle.is_empty() {
+        let elle = ElleOracle::new(oracle, args.elle.clone())
+            .map_err(|err| anyhow::anyhow!("--elle: {err}"))?;
+        oracle = SearchOracle::Elle(Box::new(elle));
+    }
     let shard = match args.shard {
         Some(shard) => Some(shard),
         None => sharding::from_env(&|name| std::env::var(name).ok())

@@ -46,6 +46,8 @@ pub(crate) struct Target<'a> {
     pub sut: &'a System,
     pub seed: u64,
     pub spec_file: Option<String>,
+    /// `--elle` models.
+    pub elle: Vec<String>,
     pub show_runs: bool,
     pub strategy: StrategyArg,
 }
@@ -53,10 +55,20 @@ pub(crate) struct Target<'a> {
 /// The one-line reproducer of a fault set of `target`.
 pub(crate) fn target_reproducer(target: &Target, spec: &FailureSpec, faults: &[Fault]) -> String {
     let line = reproducer(target.sut, target.seed, spec, faults);
-    match &target.spec_file {
+    let line = match &target.spec_file {
         Some(file) => format!("{line} --spec {file}"),
         None => line,
+    };
+    if target.elle.is_empty() {
+        return line;
     }
+    // The run, then its client history through elle-lite.
+    let models: String = target
+        .elle
+        .iter()
+        .map(|m| format!(" --model {m}"))
+        .collect();
+    format!("{line} -o cex.jsonl; faultline elle cex.jsonl{models}")
 }
 
 pub(crate) fn reproducer(sut: &System, seed: u64, spec: &FailureSpec, faults: &[Fault]) -> String {
@@ -96,6 +108,7 @@ pub(crate) fn report_json(
         "counterexamples": report.counterexamples,
         "reproducer": first.map(|faults| target_reproducer(target, &report.spec, faults)),
         "oracle": target.spec_file.as_deref().unwrap_or("built-in invariant"),
+        "elle": target.elle,
         "runs": report.runs,
         "solver_calls": report.solver_calls,
         "solver_ms": timing.solver.as_secs_f64() * 1e3,
@@ -130,10 +143,13 @@ fn history_json(report: &ExploreReport, timing: &Timing) -> Vec<serde_json::Valu
 pub(crate) fn report_text(target: &Target, report: &ExploreReport, timing: &Timing) -> String {
     let sut = target.sut;
     let spec = report.spec;
-    let oracle = match &target.spec_file {
+    let mut oracle = match &target.spec_file {
         Some(file) => format!("the spec {file}"),
         None => "the built-in invariant".to_string(),
     };
+    if !target.elle.is_empty() {
+        oracle.push_str(&format!(" and elle-lite ({})", target.elle.join(", ")));
+    }
     let mut out = format!(
         "explore {} — EOT {}, EFF {}, crashes ≤ {}, clogs ≤ {}; oracle: {oracle}\n",
         sut.name(),
@@ -143,14 +159,20 @@ pub(crate) fn report_text(target: &Target, report: &ExploreReport, timing: &Timi
         spec.max_clogs
     );
     let verdict = match report.verdict {
+        Verdict::Counterexample if !target.elle.is_empty() => {
+            format!(
+                "COUNTEREXAMPLE: a run fails {}",
+                oracle.replace(" and elle-lite", " or elle-lite")
+            )
+        }
         Verdict::Counterexample => format!("COUNTEREXAMPLE: {oracle} is violated"),
         Verdict::Certified if target.strategy == StrategyArg::Exhaustive => {
             format!("CERTIFIED: every admissible fault set was run; none violates {oracle}")
         }
-        Verdict::Certified if report.by_cover => format!(
-            "CERTIFIED: {oracle} names no goal, so the search covered the space: every \
-             admissible fault set was run, or adds to a run only faults that change nothing"
-        ),
+        Verdict::Certified if report.by_cover => "CERTIFIED: no run named a goal, so the search \
+             covered the space: every admissible fault set was run, or adds to a run only faults \
+             that change nothing"
+            .to_string(),
         Verdict::Certified => "CERTIFIED: no admissible fault set breaks the outcome".to_string(),
         Verdict::NoCounterexample => format!("no counterexample in {} runs", report.runs),
         Verdict::Inconclusive => format!(

@@ -76,7 +76,10 @@ impl Session {
         let recording = match &db {
             Some(path) => {
                 let strategy = format!("{:?}", args.strategy).to_lowercase();
-                let oracle = oracle_id(args.spec.as_deref())?;
+                let mut oracle = oracle_id(args.spec.as_deref())?;
+                if !args.elle.is_empty() {
+                    oracle.push_str(&format!("+elle:{}", args.elle.join(",")));
+                }
                 let spec_json = serde_json::to_string(&spec)?;
                 let base_key = hash_parts(&[
                     b"faultline-search/v1",
