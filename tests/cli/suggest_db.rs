@@ -88,6 +88,22 @@ fn first_trace(dir: &Path) -> PathBuf {
 
 const SPEC: [&str; 6] = ["--eot", "8", "--eff", "7", "--crashes", "1"];
 
+/// `suggest --db db` over `traces` with [`SPEC`] that must fail: its exit code and stderr.
+fn refused(db: &Path, traces: &[&Path]) -> (Option<i32>, String) {
+    let output = faultline()
+        .arg("suggest")
+        .args(SPEC)
+        .arg("--db")
+        .arg(db)
+        .args(traces)
+        .output()
+        .expect("runs");
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
 #[test]
 fn a_store_refuses_another_failure_spec() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -130,16 +146,8 @@ fn a_learned_trace_that_changed_is_refused_and_nothing_is_stored() {
         r#"[{"kind":"omission","src":"a","dst":"b","at":1}]"#,
         &other,
     );
-    let output = faultline()
-        .args(["suggest"])
-        .args(SPEC)
-        .arg("--db")
-        .arg(&db)
-        .args([&other, &trace])
-        .output()
-        .expect("runs");
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let (code, stderr) = refused(&db, &[&other, &trace]);
+    assert_eq!(code, Some(2));
     assert!(
         stderr.contains("run0.jsonl") && stderr.contains("changed"),
         "{stderr}"
@@ -165,16 +173,8 @@ fn a_new_trace_that_contradicts_a_stored_one_is_nondeterminism_and_is_not_stored
     let rerun = dir.path().join("rerun.jsonl");
     std::fs::write(&rerun, changed).expect("writes");
     for _ in 0..2 {
-        let output = faultline()
-            .args(["suggest"])
-            .args(SPEC)
-            .arg("--db")
-            .arg(&db)
-            .arg(&rerun)
-            .output()
-            .expect("runs");
-        assert_eq!(output.status.code(), Some(4));
-        let stderr = String::from_utf8_lossy(&output.stderr);
+        let (code, stderr) = refused(&db, &[&rerun]);
+        assert_eq!(code, Some(4));
         assert!(
             stderr.contains("run0.jsonl") && stderr.contains("rerun.jsonl"),
             "{stderr}"
@@ -204,16 +204,8 @@ fn a_corrupt_store_is_a_clear_error() {
         "not a database, just text that is long enough to be a header..",
     )
     .expect("writes");
-    let output = faultline()
-        .args(["suggest"])
-        .args(SPEC)
-        .arg("--db")
-        .arg(&db)
-        .arg(&trace)
-        .output()
-        .expect("runs");
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let (code, stderr) = refused(&db, &[&trace]);
+    assert_eq!(code, Some(2));
     assert!(stderr.contains("loop.db"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
