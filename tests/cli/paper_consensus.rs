@@ -287,7 +287,7 @@ fn properties_without_a_goal_certify_by_covering_the_space() {
     assert_eq!(output.status.code(), Some(0));
     let text = String::from_utf8(output.stdout).expect("utf-8");
     assert!(
-        text.contains("names no goal, so the search covered the space"),
+        text.contains("no run named a goal, so the search covered the space"),
         "{text}"
     );
 }
