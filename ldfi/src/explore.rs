@@ -307,6 +307,11 @@ impl<R: Runner, O: Oracle> Search<'_, R, O> {
                 Some(format!("nothing could be learned from the runs: {caveat}")),
             );
         }
+        if !self.tested && self.held {
+            let reason = "the runs name no goal, and the space is not shown covered: a run held \
+                          only vacuously under a scope that ignores late crashes";
+            return (Verdict::Inconclusive, Some(reason.to_string()));
+        }
         if !self.tested {
             let reason = "every run held only vacuously (the property's precondition never \
                           held), so no run tested the outcome";

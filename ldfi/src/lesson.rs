@@ -64,6 +64,10 @@ fn exemptions(trace: &Trace, goal: &Goal) -> BTreeMap<u64, NodeId> {
 }
 
 impl Lesson {
+    /// The version of what a lesson holds and means: a store of lessons drawn by another
+    /// format must not be replayed (`suggest --db` refuses it).
+    pub const FORMAT: u32 = 1;
+
     /// The lesson of a run with `faults` that produced `trace`, judged `judgement`, under
     /// `model` (its failure spec decides which faults could change the run).
     pub fn new(

@@ -101,7 +101,13 @@ pub fn run(args: SuggestArgs) -> anyhow::Result<ExitCode> {
         None => Vec::new(),
     };
     let known = runs.len();
+    // A file named twice is one run (with --db: one stored trace), learned once.
+    let mut given = std::collections::BTreeSet::new();
     for path in &args.traces {
+        let identity = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
+        if !given.insert(identity) {
+            continue;
+        }
         let (shown, meta) = match &stored {
             Some(stored) => match stored.locate(path, &runs)? {
                 Located::Known => continue,
@@ -121,8 +127,13 @@ pub fn run(args: SuggestArgs) -> anyhow::Result<ExitCode> {
     {
         anyhow::bail!("--goal {fact}: no trace derives this fact (check its spelling)");
     }
-    if let Some(stored) = &mut stored {
-        stored.append(&runs[known..])?;
+    if runs.is_empty() {
+        anyhow::bail!("no traces: give the traces of the runs so far (this --db has none yet)");
+    }
+    if let Some(stored) = &mut stored
+        && let Some(code) = stored.append(&runs[known..])?
+    {
+        return Ok(code);
     }
     if let Some(run) = runs.iter().find(|run| run.verdict == Some(RunVerdict::Bad)) {
         if args.lines {
@@ -153,10 +164,13 @@ pub fn run(args: SuggestArgs) -> anyhow::Result<ExitCode> {
         Proposals::Exhausted => {
             // As `explore` does: good runs that name no goal only rule out repeating
             // themselves, so running out of proposals means the space is covered.
-            let covered = runs.iter().any(|run| run.verdict == Some(RunVerdict::Good))
-                && runs.iter().all(|run| run.covers());
-            let reason = if !tested && covered {
-                None
+            let held = runs.iter().any(|run| run.verdict == Some(RunVerdict::Good));
+            let covered = held && runs.iter().all(LearnedRun::covers);
+            if !tested && covered {
+                return finish(&args, None, true);
+            }
+            let reason = if !tested && held {
+                Some(NOT_COVERED.to_string())
             } else if !tested {
                 Some("every run held only vacuously, so no run tested the outcome".to_string())
             } else {
@@ -164,7 +178,7 @@ pub fn run(args: SuggestArgs) -> anyhow::Result<ExitCode> {
                     format!("no fault set breaks every support found, but only relative to a goal that was not shown to cover the property: {caveat}")
                 })
             };
-            return finish(&args, reason);
+            return finish(&args, reason, false);
         }
         Proposals::Unknown(reason) => {
             return finish(
@@ -172,6 +186,7 @@ pub fn run(args: SuggestArgs) -> anyhow::Result<ExitCode> {
                 Some(format!(
                     "the solver gave up ({reason}; raise --solver-timeout-ms)"
                 )),
+                false,
             );
         }
     };
@@ -217,8 +232,13 @@ fn nondeterminism(runs: &[LearnedRun]) -> anyhow::Result<Option<ExitCode>> {
     Ok(None)
 }
 
-/// The search is over: certified (exit 0), or inconclusive for `reason` (exit 3).
-fn finish(args: &SuggestArgs, reason: Option<String>) -> anyhow::Result<ExitCode> {
+/// Why runs that name no goal did not certify (as `explore` says it).
+const NOT_COVERED: &str = "the runs name no goal, and the space is not shown covered: a run \
+    held only vacuously under a scope that ignores late crashes, or a goal came with a caveat";
+
+/// The search is over: certified (exit 0; `by_cover` when no run named a goal), or
+/// inconclusive for `reason` (exit 3).
+fn finish(args: &SuggestArgs, reason: Option<String>, by_cover: bool) -> anyhow::Result<ExitCode> {
     let verdict = if reason.is_some() {
         "inconclusive"
     } else {
@@ -235,6 +255,7 @@ fn finish(args: &SuggestArgs, reason: Option<String>) -> anyhow::Result<ExitCode
             "done": true,
             "verdict": verdict,
             "inconclusive_reason": reason,
+            "by_cover": by_cover,
         });
         super::write_stdout(&format!("{out}\n"))?;
     }

@@ -2,11 +2,12 @@
 //! only the traces it has not seen and replays the lessons of the others.
 
 use std::path::Path;
+use std::process::ExitCode;
 use std::time::UNIX_EPOCH;
 
 use anyhow::Context;
 use faultline_ldfi::{FaultModel, GoalGuess, Lesson, Outcome, foreign_judgement};
-use faultline_store::{LearnedTrace, Store};
+use faultline_store::{Appended, LearnedTrace, Store};
 use faultline_trace::{EventKind, FailureSpec, Fault, RunVerdict, Trace, faults_to_json};
 use serde_json::json;
 
@@ -90,6 +91,7 @@ impl LearnedLoop {
         let spec_key = json!({
             "eot": spec.eot, "eff": spec.eff,
             "max_crashes": spec.max_crashes, "max_clogs": spec.max_clogs,
+            "lesson_format": Lesson::FORMAT,
         })
         .to_string();
         let guess_key = json!({
@@ -100,11 +102,8 @@ impl LearnedLoop {
             && (stored_spec != spec_key || stored_guess != guess_key)
         {
             anyhow::bail!(
-                "{}: this store's lessons were drawn under failure spec {stored_spec} and goal \
-                 {stored_guess}, not {spec_key} and {guess_key}; pass the same \
-                 --eot/--eff/--crashes/--clogs/--goal/--crashed-nodes-exempt, or use a new \
-                 --db file",
-                path.display()
+                "{}",
+                other_loop(path, &stored_spec, &stored_guess, &spec_key, &guess_key)
             );
         }
         Ok(LearnedLoop {
@@ -124,8 +123,8 @@ impl LearnedLoop {
                 let corrupt = |what: &str| format!("{path}: stored trace {}: {what}", learned.path);
                 let lesson: Lesson =
                     serde_json::from_slice(&learned.lesson).with_context(|| corrupt("lesson"))?;
-                let faults: Vec<Fault> =
-                    serde_json::from_str(&learned.faults).with_context(|| corrupt("faults"))?;
+                let faults: Vec<Fault> = serde_json::from_str(&learned.header_faults)
+                    .with_context(|| corrupt("header_faults"))?;
                 let verdict = match learned.verdict.as_str() {
                     "" => None,
                     text => Some(
@@ -159,6 +158,13 @@ impl LearnedLoop {
             .to_string();
         let metadata = std::fs::metadata(path)
             .with_context(|| format!("{}: cannot read its metadata", path.display()))?;
+        if !metadata.is_file() {
+            anyhow::bail!(
+                "{}: not a regular file; with --db every trace must be a file, so that the next \
+                 call can tell it was learned",
+                path.display()
+            );
+        }
         let mtime_ns = metadata
             .modified()
             .ok()
@@ -182,8 +188,10 @@ impl LearnedLoop {
         }
     }
 
-    /// Stores `runs` (new this call) in one transaction.
-    pub(crate) fn append(&mut self, runs: &[LearnedRun]) -> anyhow::Result<()> {
+    /// Stores `runs` (new this call) in one transaction, checking again under the store's
+    /// write lock what another call may have stored meanwhile: exit 4 when a new run
+    /// contradicts a stored one (nothing is stored).
+    pub(crate) fn append(&mut self, runs: &[LearnedRun]) -> anyhow::Result<Option<ExitCode>> {
         let now = std::time::SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |since| {
@@ -201,6 +209,7 @@ impl LearnedLoop {
                     size: meta.size,
                     mtime_ns: meta.mtime_ns,
                     faults: faults_to_json(&faultline_ldfi::canonical(&run.faults)),
+                    header_faults: faults_to_json(&run.faults),
                     events_hash: run.events_hash.clone(),
                     verdict: run
                         .verdict
@@ -213,8 +222,32 @@ impl LearnedLoop {
                 })
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
-        self.store
-            .add_learned_traces(&self.spec, &self.guess, now, &rows)?;
-        Ok(())
+        match self
+            .store
+            .add_learned_traces(&self.spec, &self.guess, now, &rows)?
+        {
+            Appended::Stored => Ok(None),
+            Appended::OtherLoop { spec, guess } => anyhow::bail!(
+                "{}",
+                other_loop(self.store.path(), &spec, &guess, &self.spec, &self.guess)
+            ),
+            Appended::Nondeterminism { stored, new } => {
+                eprintln!(
+                    "error: nondeterminism: {stored} and {new} ran the same faults but differ \
+                     (stored by another call meanwhile); nothing was stored"
+                );
+                Ok(Some(super::nondeterminism()))
+            }
+        }
     }
+}
+
+fn other_loop(path: &Path, spec: &str, guess: &str, spec_key: &str, guess_key: &str) -> String {
+    format!(
+        "{}: this store's lessons were drawn under failure spec {spec} and goal {guess}, not \
+         {spec_key} and {guess_key}; pass the same --eot/--eff/--crashes/--clogs/--goal/\
+         --crashed-nodes-exempt (and a faultline with the same lesson format), or use a new \
+         --db file",
+        path.display()
+    )
 }

@@ -23,7 +23,7 @@ pub use codec::{compress, decompress, hash_parts, trace_hash};
 pub use merge::Conflict;
 pub use queries::{Finding, GcReport, RunDetail, SearchRunRow, SearchSummary};
 pub use schema::SCHEMA_VERSION;
-pub use suggest::LearnedTrace;
+pub use suggest::{Appended, LearnedTrace};
 pub use writer::{Writer, WriterStats};
 
 /// What can go wrong with a store.

@@ -97,13 +97,14 @@ CREATE TABLE suggest_loop (
 -- Each trace learned, in the order first given. `lesson` is the LZ4-compressed JSON of what
 -- the proposer keeps of the run (faultline_ldfi::Lesson), so later calls never read the
 -- trace again; `faults` (canonical JSON) and `events_hash` catch a simulator that ran one
--- fault set twice with different results.
+-- fault set twice with different results; `header_faults` is the header's list as written.
 CREATE TABLE suggest_traces (
     seq INTEGER PRIMARY KEY,
     path TEXT NOT NULL UNIQUE,
     size INTEGER NOT NULL,
     mtime_ns INTEGER NOT NULL,
     faults TEXT NOT NULL,
+    header_faults TEXT NOT NULL,
     events_hash TEXT NOT NULL,
     verdict TEXT NOT NULL,
     tested INTEGER NOT NULL,

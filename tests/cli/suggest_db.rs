@@ -47,6 +47,8 @@ fn three_loops(sut: &str, spec: &[&str]) -> (i32, usize) {
         assert_eq!(with_new, stateless, "{sut} after {} runs", traces.len());
         let (code, stdout) = stateless;
         if code != 0 {
+            // Replayed from the store alone, the counterexample reads as the trace wrote it.
+            assert_eq!(suggest(spec, Some(&new_db), &[]), (code, stdout));
             return (code, traces.len());
         }
         let answer: serde_json::Value = serde_json::from_str(&stdout).expect("JSON");
@@ -208,4 +210,30 @@ fn a_corrupt_store_is_a_clear_error() {
     assert_eq!(code, Some(2));
     assert!(stderr.contains("loop.db"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn a_file_named_twice_is_one_run_with_or_without_a_store() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let trace = first_trace(dir.path());
+    let once = suggest(&SPEC, None, std::slice::from_ref(&trace));
+    let twice = suggest(&SPEC, None, &[trace.clone(), trace.clone()]);
+    assert_eq!(twice, once);
+    let db = dir.path().join("loop.db");
+    assert_eq!(suggest(&SPEC, Some(&db), &[trace.clone(), trace]), once);
+}
+
+#[test]
+fn a_first_call_without_traces_is_refused_and_stores_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("loop.db");
+    let (code, stderr) = refused(&db, &[]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("no traces"), "{stderr}");
+    // The file is not tied to the refused call's spec.
+    let conn = rusqlite::Connection::open(&db).expect("opens");
+    let loops: i64 = conn
+        .query_row("SELECT count(*) FROM suggest_loop", [], |row| row.get(0))
+        .expect("counts");
+    assert_eq!(loops, 0);
 }
