@@ -108,6 +108,8 @@ pub fn shard(
         } = node
             && *sent_lt >= 1
             && *sent_lt < spec.eff
+            // A node's message to itself cannot be lost: splitting on it leaves a shard empty.
+            && src != dst
         {
             let var = SplitVar::Omission {
                 src: src.clone(),

@@ -96,6 +96,22 @@ fn a_certified_search_stays_certified_split_1_2_or_8_ways() {
     same_answer_for_1_2_8(&["--sut", "ack-deliv", "--eot", "6", "--eff", "4"]);
 }
 
+/// A search that certifies by covering the space (no run names a goal; here the failure-free
+/// run even holds only vacuously) splits on what the failure-free run's deliveries rest on.
+#[test]
+fn a_search_without_a_goal_is_split_too() {
+    same_answer_for_1_2_8(&[
+        "--sut",
+        "paxos",
+        "--eot",
+        "4",
+        "--eff",
+        "3",
+        "--crashes",
+        "1",
+    ]);
+}
+
 #[test]
 fn sharded_exhaustive_enumeration_partitions_the_space() {
     let dir = tempfile::tempdir().expect("temp dir");

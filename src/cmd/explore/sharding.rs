@@ -90,14 +90,25 @@ pub fn split<O: Oracle>(
     let judgement = oracle
         .judge(&free)
         .map_err(|err| anyhow::anyhow!("the failure-free run: {err}"))?;
-    if judgement.outcome != Outcome::Good || judgement.goal.is_empty() {
+    if judgement.outcome == Outcome::Bad {
         anyhow::bail!(
-            "--shard {shard}: the failure-free run is {} and rests on nothing to split on; \
-             search without --shard",
-            judgement.outcome.as_str()
+            "--shard {shard}: the failure-free run is bad: there is nothing to split; search \
+             without --shard"
         );
     }
-    let lineage = build_lineage(&free, &judgement.goal.events())?;
+    // Any split is sound (the cubes partition the space); a goal only makes a good one. A run
+    // that names none (a search that certifies by covering the space), or holds only
+    // vacuously, is split on what all its deliveries rest on.
+    let events = if judgement.outcome == Outcome::Vacuous || judgement.goal.is_empty() {
+        free.events
+            .iter()
+            .filter(|event| event.kind == faultline_trace::EventKind::Deliver)
+            .map(|event| event.id)
+            .collect()
+    } else {
+        judgement.goal.events()
+    };
+    let lineage = build_lineage(&free, &events)?;
     faultline_ldfi::shard(&lineage, sut.nodes(), &spec, shard.index, shard.count)
         .map_err(|problem| anyhow::anyhow!("--shard {problem}"))
 }
