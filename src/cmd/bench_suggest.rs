@@ -46,11 +46,14 @@ struct Loop<'a> {
 impl Loop<'_> {
     fn spec(&self) -> Vec<String> {
         let a = self.args;
-        ["--eot", &a.eot.to_string(), "--eff", &a.eff.to_string()]
-            .into_iter()
-            .map(str::to_string)
-            .chain(["--crashes".to_string(), a.crashes.to_string()])
-            .collect()
+        vec![
+            "--eot".into(),
+            a.eot.to_string(),
+            "--eff".into(),
+            a.eff.to_string(),
+            "--crashes".into(),
+            a.crashes.to_string(),
+        ]
     }
 
     fn run(&mut self, faults: &Value) -> anyhow::Result<()> {

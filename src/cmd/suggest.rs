@@ -119,7 +119,9 @@ pub fn run(args: SuggestArgs) -> anyhow::Result<ExitCode> {
         check_foreign_trace(&trace, &spec).with_context(|| format!("{}", path.display()))?;
         runs.push(LearnedRun::read(shown, meta, &trace, &model, &guess)?);
     }
-    if let Some(code) = nondeterminism(&runs)? {
+    // New runs against each other here; against the stored ones (checked among themselves
+    // when stored) by the store, under its write lock.
+    if let Some(code) = nondeterminism(&runs[known..])? {
         return Ok(code);
     }
     if let Some(fact) = &guess.fact

@@ -233,8 +233,8 @@ impl LearnedLoop {
             ),
             Appended::Nondeterminism { stored, new } => {
                 eprintln!(
-                    "error: nondeterminism: {stored} and {new} ran the same faults but differ \
-                     (stored by another call meanwhile); nothing was stored"
+                    "error: nondeterminism: {stored} and {new} ran the same faults but differ; \
+                     nothing was stored"
                 );
                 Ok(Some(super::nondeterminism()))
             }

@@ -140,16 +140,26 @@ fn history_json(report: &ExploreReport, timing: &Timing) -> Vec<serde_json::Valu
         .collect()
 }
 
-pub(crate) fn report_text(target: &Target, report: &ExploreReport, timing: &Timing) -> String {
-    let sut = target.sut;
-    let spec = report.spec;
-    let mut oracle = match &target.spec_file {
+/// "the spec FILE" or "the built-in invariant", joined by `conjunction` to elle-lite's models.
+fn oracle_phrase(target: &Target, conjunction: &str) -> String {
+    let base = match &target.spec_file {
         Some(file) => format!("the spec {file}"),
         None => "the built-in invariant".to_string(),
     };
-    if !target.elle.is_empty() {
-        oracle.push_str(&format!(" and elle-lite ({})", target.elle.join(", ")));
+    if target.elle.is_empty() {
+        base
+    } else {
+        format!(
+            "{base} {conjunction} elle-lite ({})",
+            target.elle.join(", ")
+        )
     }
+}
+
+pub(crate) fn report_text(target: &Target, report: &ExploreReport, timing: &Timing) -> String {
+    let sut = target.sut;
+    let spec = report.spec;
+    let oracle = oracle_phrase(target, "and");
     let mut out = format!(
         "explore {} — EOT {}, EFF {}, crashes ≤ {}, clogs ≤ {}; oracle: {oracle}\n",
         sut.name(),
@@ -162,7 +172,7 @@ pub(crate) fn report_text(target: &Target, report: &ExploreReport, timing: &Timi
         Verdict::Counterexample if !target.elle.is_empty() => {
             format!(
                 "COUNTEREXAMPLE: a run fails {}",
-                oracle.replace(" and elle-lite", " or elle-lite")
+                oracle_phrase(target, "or")
             )
         }
         Verdict::Counterexample => format!("COUNTEREXAMPLE: {oracle} is violated"),
