@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use faultline_ldfi::{LineageGraph, LineageNode, Outcome, RunRecord};
+use faultline_ldfi::{LineageGraph, LineageNode, Outcome, RunRecord, breaks_directly as breaks};
 use faultline_trace::{FailureSpec, Fault, NodeId};
 use serde::Serialize;
 
@@ -153,40 +153,6 @@ fn faults_hit(spec: &FailureSpec, nodes: &[NodeId], history: &[RunRecord]) -> Ve
             },
         })
         .collect()
-}
-
-/// Whether `faults` cut vertex `node` of the failure-free lineage: a delivery by an omission
-/// of its send, a crash of its sender by the send or of its receiver by the delivery, or a
-/// clog of its receiver over the delivery; any other event by a crash of its node by then.
-fn breaks(node: &LineageNode, faults: &[Fault]) -> bool {
-    let crashed_by = |who: &str, lt: u64| {
-        faults
-            .iter()
-            .any(|f| matches!(f, Fault::Crash { node, at } if node == who && *at <= lt))
-    };
-    match node {
-        LineageNode::Delivery {
-            src,
-            dst,
-            sent_lt,
-            lt,
-            ..
-        } => {
-            crashed_by(src, *sent_lt)
-                || crashed_by(dst, *lt)
-                || faults.iter().any(|f| match f {
-                    Fault::Omission { src: s, dst: d, at } => s == src && d == dst && at == sent_lt,
-                    Fault::Clog { node, from, to } => node == dst && (*from..*to).contains(lt),
-                    _ => false,
-                })
-        }
-        LineageNode::Event {
-            node: Some(node),
-            lt,
-            ..
-        } => crashed_by(node, *lt),
-        _ => false,
-    }
 }
 
 fn lineage_coverage(graph: &LineageGraph, history: &[RunRecord]) -> LineageCoverage {

@@ -38,8 +38,9 @@ pub fn broken_vertices(lineage: &LineageGraph, faults: &[Fault]) -> Vec<bool> {
     broken
 }
 
-/// Whether one of `faults` breaks `vertex` on its own (not through its premises).
-fn breaks_directly(vertex: &LineageNode, faults: &[Fault]) -> bool {
+/// Whether one of `faults` breaks `vertex` on its own (not through its premises): the leaf
+/// test of [`broken_vertices`], for per-vertex tallies such as coverage.
+pub fn breaks_directly(vertex: &LineageNode, faults: &[Fault]) -> bool {
     let crashed_by = |node: &str, lt: u64| {
         faults
             .iter()

@@ -52,7 +52,7 @@ mod random;
 mod report;
 mod solver_context;
 
-pub use broken::broken_vertices;
+pub use broken::{breaks_directly, broken_vertices};
 pub use cube::{Shard, SplitVar, shard};
 pub use error::LdfiError;
 pub use estimate::{
