@@ -39,7 +39,7 @@ pub enum RelayMsg {
     Ack(String),
 }
 
-fn hold_fact(payload: &str) -> Value {
+pub(crate) fn hold_fact(payload: &str) -> Value {
     json!(["hold", payload])
 }
 
@@ -125,9 +125,17 @@ pub struct RelayChainAck {
 impl RelayChainAck {
     /// Node `me` of the a → b → c chain.
     pub fn new(me: &NodeId) -> Self {
+        RelayChainAck::in_chain(me, RELAY_NODES)
+    }
+
+    /// Node `me` of `chain` (the source first): relay-chain-ack-N's nodes.
+    pub fn in_chain(me: &NodeId, chain: &[&str]) -> Self {
+        let index = chain.iter().position(|node| *node == me);
         RelayChainAck {
-            source: me == RELAY_NODES[0],
-            next: next_hop(me),
+            source: index == Some(0),
+            next: index
+                .and_then(|i| chain.get(i + 1))
+                .map(|node| node.to_string()),
             hold: BTreeSet::new(),
             acked: BTreeSet::new(),
         }
