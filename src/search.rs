@@ -183,6 +183,7 @@ impl Explore {
             eff: self.eff.unwrap_or(defaults.eff),
             max_crashes: self.crashes.unwrap_or(defaults.max_crashes),
             max_clogs: self.clogs.unwrap_or(defaults.max_clogs),
+            ..defaults
         }
     }
 
@@ -196,6 +197,14 @@ impl Explore {
         };
         if spec.eot == 0 {
             return problem("EOT is 0: a run needs at least one round".into());
+        }
+        if spec.max_skews > 0 && system.time_model() == faultline_trace::TimeModel::Rounds {
+            return problem(
+                "clock skews need an async SUT (in rounds a node's clock always reads 0)".into(),
+            );
+        }
+        if let Some((field, expected)) = spec.bound_problem() {
+            return problem(format!("{field}: expected {expected}"));
         }
         if spec.eff > spec.eot {
             return problem(format!("EFF ({}) exceeds EOT ({})", spec.eff, spec.eot));

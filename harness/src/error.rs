@@ -77,6 +77,15 @@ pub enum HarnessError {
         /// The node.
         node: String,
     },
+    /// A fault this run cannot take: a malformed swizzle, or a skew in the `rounds` time
+    /// model (whose clock reads 0).
+    #[error("fault {fault}: {problem}")]
+    BadFault {
+        /// The fault, in short form.
+        fault: String,
+        /// What is wrong, and what is expected.
+        problem: String,
+    },
     /// A fault set's JSON is malformed.
     #[error("{source_name}: {path}: {message}")]
     FaultJson {

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use faultline_trace::{Fault, NodeId, Validator};
+use faultline_trace::{Fault, NodeId, TimeModel, Validator};
 use serde_json::Value;
 
 use crate::HarnessError;
@@ -84,6 +84,12 @@ pub fn validate_faults(faults: &[Fault], nodes: &[NodeId]) -> Result<(), Harness
                     seen.push(node);
                 }
             }
+            Fault::Swizzle { .. } if !fault.is_well_formed_swizzle() => {
+                return Err(HarnessError::BadFault {
+                    fault: fault.short(),
+                    problem: "a swizzle needs distinct nodes, one clog_at and one unclog_at per node, and every clog before every unclog (max(clog_at) < min(unclog_at))".into(),
+                });
+            }
             Fault::Restart { node, at } => {
                 let crashed_before = faults.iter().any(|other| {
                     matches!(other, Fault::Crash { node: crashed, at: crash_at }
@@ -111,7 +117,10 @@ pub fn validate_faults(faults: &[Fault], nodes: &[NodeId]) -> Result<(), Harness
 pub fn validate_fault_times(faults: &[Fault], eot: u64) -> Result<(), HarnessError> {
     for fault in faults {
         match fault {
-            Fault::Omission { at, .. } | Fault::Crash { at, .. } | Fault::Restart { at, .. } => {
+            Fault::Omission { at, .. }
+            | Fault::Crash { at, .. }
+            | Fault::Restart { at, .. }
+            | Fault::Skew { at, .. } => {
                 if *at == 0 || *at > eot {
                     return Err(HarnessError::OutsideRun {
                         fault: fault.short(),
@@ -130,7 +139,34 @@ pub fn validate_fault_times(faults: &[Fault], eot: u64) -> Result<(), HarnessErr
                     });
                 }
             }
+            Fault::Swizzle { .. } => {
+                for (_, from, to) in fault.swizzle_members() {
+                    if from == 0 || !Validator::window_in_run(from, to, Some(eot)) {
+                        return Err(HarnessError::WindowOutsideRun {
+                            fault: fault.short(),
+                            from,
+                            to,
+                            eot,
+                        });
+                    }
+                }
+            }
         }
+    }
+    Ok(())
+}
+
+/// Refuses skews where the clock is not simulated time: in `rounds`, `Cx::now` is always 0,
+/// so a skew would make it a constant offset that no real clock shows.
+pub fn validate_fault_model(faults: &[Fault], time_model: TimeModel) -> Result<(), HarnessError> {
+    if time_model == TimeModel::Rounds
+        && let Some(skew) = faults.iter().find(|f| matches!(f, Fault::Skew { .. }))
+    {
+        return Err(HarnessError::BadFault {
+            fault: skew.short(),
+            problem: "a clock skew needs the async time model (in rounds, Cx::now is always 0)"
+                .into(),
+        });
     }
     Ok(())
 }
@@ -170,6 +206,8 @@ pub(crate) struct FaultPlan {
     partitions: Vec<PartitionPlan>,
     /// (node, from, to) windows, for `rounds`' arrival-time arithmetic.
     clogs: Vec<(usize, u64, u64)>,
+    /// Per node: (from, offset ns) clock skews, sorted by time (stable for equal times).
+    skews: Vec<Vec<(u64, i64)>>,
     /// Timed actions, sorted; `cursor` is the first one not yet taken.
     actions: Vec<Action>,
     cursor: usize,
@@ -189,6 +227,7 @@ impl FaultPlan {
             omissions: HashMap::new(),
             partitions: Vec::new(),
             clogs: Vec::new(),
+            skews: vec![Vec::new(); nodes.len()],
             actions: Vec::new(),
             cursor: 0,
         };
@@ -221,6 +260,18 @@ impl FaultPlan {
                         .push(action(*from, ActionKind::ClogStart, node));
                     plan.actions.push(action(*to, ActionKind::ClogEnd, node));
                 }
+                Fault::Swizzle { .. } => {
+                    // A swizzle is its members' clogs; their events name the swizzle.
+                    for (node, from, to) in fault.swizzle_members() {
+                        let node = index_of(node);
+                        plan.clogs.push((node, from, to));
+                        plan.actions.push(action(from, ActionKind::ClogStart, node));
+                        plan.actions.push(action(to, ActionKind::ClogEnd, node));
+                    }
+                }
+                Fault::Skew { node, by_ns, at } => {
+                    plan.skews[index_of(node)].push((*at, *by_ns));
+                }
                 Fault::Partition { groups, from, to } => {
                     let mut group_of: Vec<usize> =
                         (groups.len()..groups.len() + nodes.len()).collect();
@@ -239,7 +290,20 @@ impl FaultPlan {
             }
         }
         plan.actions.sort();
+        for skews in &mut plan.skews {
+            skews.sort_by_key(|&(at, _)| at);
+        }
         plan
+    }
+
+    /// What `node`'s clock reads at logical time `lt` when simulated time is `now`: `now`
+    /// plus the offset of its latest skew started by `lt` (the last listed, for equal times),
+    /// never below 0.
+    pub(crate) fn clock(&self, node: usize, lt: u64, now: u64) -> u64 {
+        match self.skews[node].iter().rev().find(|&&(at, _)| at <= lt) {
+            Some(&(_, by)) => now.saturating_add_signed(by),
+            None => now,
+        }
     }
 
     /// The fault with this index.

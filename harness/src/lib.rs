@@ -31,7 +31,7 @@ mod system;
 
 pub use error::HarnessError;
 pub use faultline_trace::{FailureSpec, Fault, NodeId, TimeModel};
-pub use faults::{parse_fault_set, validate_fault_times, validate_faults};
+pub use faults::{parse_fault_set, validate_fault_model, validate_fault_times, validate_faults};
 pub use generate::{FaultRates, random_fault_set, random_faults, swizzle_clog, swizzle_clog_until};
 pub use rand_chacha::ChaCha8Rng;
 pub use random::{Ratio, below, node_rng, shuffle};

@@ -157,7 +157,8 @@ impl<M> Effect<M> {
 pub struct Cx<'a> {
     /// This node.
     pub me: &'a NodeId,
-    /// Simulated time in ns (`async`); 0 in `rounds`.
+    /// This node's clock in ns: simulated time (`async`), offset by a `skew` fault from its
+    /// time on; 0 in `rounds`.
     pub now: u64,
     /// Logical time: the round (`rounds`) or the global step (`async`).
     pub lt: u64,

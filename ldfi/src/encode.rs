@@ -25,6 +25,7 @@ use faultline_trace::{Fault, NodeId};
 use z3::Solver;
 use z3::ast::{Bool, atmost};
 
+use crate::faults::LadderKind;
 use crate::{FaultModel, LineageGraph};
 
 /// One node's crash ladder: breakpoint t → "crashed at or before t". Once the node has a
@@ -36,19 +37,33 @@ pub(crate) struct Ladder {
     index: usize,
 }
 
-/// Fault variables: one Z3 Bool per omission or clog, numbered in order of creation, and one
-/// crash ladder per node.
+/// Fault variables: one Z3 Bool per omission, clog or one-node swizzle member, numbered in
+/// order of creation, and one crash ladder per node; with restarts or skews, a restart ladder
+/// and a skew ladder per node (the skew's offset a one-hot choice), and with swizzles one
+/// pivot ladder ("the time when every member is clogged is at most t").
+///
+/// A swizzle is its members: `member ⇒ from ≤ pivot < to` makes every clog start before any
+/// unclog, and at most one member per node makes them one window each. A restart at r needs a
+/// crash by r − 1. Restarts and skews break no lineage vertex beyond what the crash (or, for
+/// a skew, the node's later handlers) already stands for; their ladders are read by scopes,
+/// blocks and bounds.
 pub(crate) struct Catalog {
-    /// Omissions and clogs, in creation order.
+    /// Omissions, clogs and swizzle members, in creation order.
     pub(crate) faults: Vec<Fault>,
     /// Their Bools.
     pub(crate) vars: Vec<Bool>,
     index: BTreeMap<Fault, usize>,
     /// Node → its crash ladder.
     pub(crate) ladders: BTreeMap<NodeId, Ladder>,
-    /// Number of ladders and of clog variables when the cardinality bounds were last
-    /// asserted.
-    bounded: (usize, usize),
+    /// Restart, skew and pivot ladders (the pivot under the empty node name).
+    pub(crate) others: BTreeMap<(LadderKind, NodeId), Ladder>,
+    /// Node → its skew offset choices (offset, Bool), made with its skew ladder.
+    pub(crate) skew_offsets: BTreeMap<NodeId, Vec<(i64, Bool)>>,
+    /// Node → its swizzle member Bools.
+    swizzle_members: BTreeMap<NodeId, Vec<Bool>>,
+    /// What the cardinality bounds were last asserted over: crash ladders, clogs, restart
+    /// ladders, skew ladders, swizzle members.
+    bounded: (usize, usize, usize, usize, usize),
 }
 
 impl Catalog {
@@ -58,7 +73,10 @@ impl Catalog {
             vars: Vec::new(),
             index: BTreeMap::new(),
             ladders: BTreeMap::new(),
-            bounded: (0, 0),
+            others: BTreeMap::new(),
+            skew_offsets: BTreeMap::new(),
+            swizzle_members: BTreeMap::new(),
+            bounded: (0, 0, 0, 0, 0),
         }
     }
 
@@ -80,6 +98,18 @@ impl Catalog {
         let var = Bool::new_const(format!("f{index}"));
         if !model.is_admissible(fault) {
             solver.assert(var.not());
+        } else if let [(node, from, to)] = fault.swizzle_members()[..] {
+            // from ≤ pivot < to: "pivot ≤ to − 1" and not "pivot ≤ from − 1".
+            let upper = self.other_point(solver, model, LadderKind::Pivot, "", to - 1);
+            solver.assert(var.implies(&upper));
+            if from >= 2 {
+                let lower = self.other_point(solver, model, LadderKind::Pivot, "", from - 1);
+                solver.assert(var.implies(lower.not()));
+            }
+            self.swizzle_members
+                .entry(node.clone())
+                .or_default()
+                .push(var.clone());
         }
         self.faults.push(fault.clone());
         self.vars.push(var);
@@ -87,10 +117,36 @@ impl Catalog {
         index
     }
 
-    /// "`fault` is chosen": its variable, or for a crash at t, "crashed by t and not by t-1".
-    /// An inadmissible crash is false.
+    /// "`fault` is chosen": its variable, or for a crash at t, "crashed by t and not by t-1"
+    /// (likewise a restart, and a skew with its offset); a swizzle is all of its members.
+    /// An inadmissible crash, restart or skew is false.
     pub(crate) fn literal(&mut self, solver: &Solver, model: &FaultModel, fault: &Fault) -> Bool {
         match fault {
+            Fault::Swizzle { .. } if fault.swizzle_members().len() != 1 => {
+                let members: Vec<Bool> = split_swizzle(fault)
+                    .iter()
+                    .map(|member| self.literal(solver, model, member))
+                    .collect();
+                Bool::and(&members)
+            }
+            Fault::Restart { node, at } => {
+                if !model.is_admissible(fault) {
+                    return Bool::from_bool(false);
+                }
+                self.exact_other(solver, model, LadderKind::Restart, node, *at)
+            }
+            Fault::Skew { node, by_ns, at } => {
+                if !model.is_admissible(fault) {
+                    return Bool::from_bool(false);
+                }
+                let when = self.exact_other(solver, model, LadderKind::Skew, node, *at);
+                let offset = self.skew_offsets[node.as_str()]
+                    .iter()
+                    .find(|(by, _)| by == by_ns)
+                    .map(|(_, var)| var.clone())
+                    .unwrap_or_else(|| Bool::from_bool(false));
+                Bool::and(&[when, offset])
+            }
             Fault::Crash { node, at } => {
                 if !model.is_admissible(fault) {
                     return Bool::from_bool(false);
@@ -123,20 +179,115 @@ impl Catalog {
                 points: BTreeMap::new(),
                 index: count,
             });
-        for t in [eot, t] {
-            if ladder.points.contains_key(&t) {
-                continue;
+        ladder_point(ladder, solver, "y", eot, t).0
+    }
+
+    /// The Bool "at or before `t`" of a restart, skew or pivot ladder (1 ≤ t ≤ EOT), created
+    /// with its implications; a new restart point also asserts "restarted by t ⇒ crashed by
+    /// t − 1", and a new skew ladder gets its offset choice (exactly one offset iff skewed).
+    fn other_point(
+        &mut self,
+        solver: &Solver,
+        model: &FaultModel,
+        kind: LadderKind,
+        node: &str,
+        t: u64,
+    ) -> Bool {
+        let eot = model.spec().eot;
+        debug_assert!(t >= 1 && t <= eot);
+        let count = self.others.len();
+        let key = (kind, node.to_string());
+        let fresh = !self.others.contains_key(&key);
+        let ladder = self.others.entry(key).or_insert_with(|| Ladder {
+            points: BTreeMap::new(),
+            index: count,
+        });
+        let prefix = match kind {
+            LadderKind::Restart => "rs",
+            LadderKind::Skew => "sk",
+            LadderKind::Pivot | LadderKind::Crash => "pv",
+        };
+        let (y, created) = ladder_point(ladder, solver, prefix, eot, t);
+        let top = ladder.points[&eot].clone();
+        if kind == LadderKind::Restart {
+            for point in created {
+                let var = self.others[&(kind, node.to_string())].points[&point].clone();
+                let crashed = if point >= 2 {
+                    self.crashed_by(solver, model, node, point - 1)
+                } else {
+                    Bool::from_bool(false)
+                };
+                solver.assert(var.implies(&crashed));
             }
-            let y = Bool::new_const(format!("y{}_{t}", ladder.index));
-            if let Some((_, below)) = ladder.points.range(..t).next_back() {
-                solver.assert(below.implies(&y));
-            }
-            if let Some((_, above)) = ladder.points.range(t + 1..).next() {
-                solver.assert(y.implies(above));
-            }
-            ladder.points.insert(t, y);
         }
-        ladder.points[&t].clone()
+        if kind == LadderKind::Skew && fresh {
+            let offsets: Vec<(i64, Bool)> = model
+                .spec()
+                .skew_offsets()
+                .into_iter()
+                .map(|by| (by, Bool::new_const(format!("so{count}_{by}"))))
+                .collect();
+            let vars: Vec<&Bool> = offsets.iter().map(|(_, var)| var).collect();
+            solver.assert(top.iff(Bool::or(&vars)));
+            solver.assert(atmost(vars, 1));
+            self.skew_offsets.insert(node.to_string(), offsets);
+        }
+        y
+    }
+
+    /// "Exactly at `at`" on a restart or skew ladder: by `at` and not by `at` − 1.
+    fn exact_other(
+        &mut self,
+        solver: &Solver,
+        model: &FaultModel,
+        kind: LadderKind,
+        node: &str,
+        at: u64,
+    ) -> Bool {
+        let by = self.other_point(solver, model, kind, node, at);
+        if at == 1 {
+            by
+        } else {
+            let before = self.other_point(solver, model, kind, node, at - 1);
+            Bool::and(&[by, before.not()])
+        }
+    }
+
+    /// "Crashed by t" or "skewed by t": the threshold a lineage clause names.
+    pub(crate) fn threshold(
+        &mut self,
+        solver: &Solver,
+        model: &FaultModel,
+        kind: LadderKind,
+        node: &str,
+        lt: u64,
+    ) -> Bool {
+        match kind {
+            LadderKind::Skew => {
+                let last = lt.min(model.spec().eot);
+                if last >= 1 && model.skews_allowed() {
+                    self.other_point(solver, model, LadderKind::Skew, node, last)
+                } else {
+                    Bool::from_bool(false)
+                }
+            }
+            _ => self.crashed_by(solver, model, node, lt),
+        }
+    }
+
+    /// "`node` restarts at some time" (false without restarts).
+    pub(crate) fn restarted(&mut self, solver: &Solver, model: &FaultModel, node: &str) -> Bool {
+        if !model.restarts_allowed() {
+            return Bool::from_bool(false);
+        }
+        let eot = model.spec().eot;
+        self.other_point(solver, model, LadderKind::Restart, node, eot)
+    }
+
+    /// "`node`'s clock is skewed at some time" (false without skews).
+    pub(crate) fn skewed(&mut self, solver: &Solver, model: &FaultModel, node: &str) -> Bool {
+        let eot = model.spec().eot;
+        self.threshold(solver, model, LadderKind::Skew, node, eot)
     }
 
     /// "`node` crashes at an admissible time no later than `lt`" (false when there is none).
@@ -179,9 +330,24 @@ impl Catalog {
             .filter_map(|ladder| ladder.points.last_key_value().map(|(_, top)| top.clone()))
     }
 
-    /// Re-asserts the cardinality bounds when a node got a ladder or a clog variable was
-    /// added: at most `max_crashes` crashed nodes, at most `max_clogs` clogs. (At most one
-    /// crash per node holds by construction.)
+    /// The tops ("at all") of the restart or skew ladders.
+    pub(crate) fn other_tops(&self, kind: LadderKind) -> Vec<(NodeId, Bool)> {
+        self.others
+            .iter()
+            .filter(|((k, _), _)| *k == kind)
+            .filter_map(|((_, node), ladder)| {
+                ladder
+                    .points
+                    .last_key_value()
+                    .map(|(_, top)| (node.clone(), top.clone()))
+            })
+            .collect()
+    }
+
+    /// Re-asserts the cardinality bounds when a node got a ladder or a clog or swizzle
+    /// variable was added: at most `max_crashes` crashed nodes, `max_clogs` clogs,
+    /// `max_restarts` restarted and `max_skews` skewed nodes, one swizzle member per node.
+    /// (At most one crash, restart or skew per node holds by construction.)
     pub(crate) fn assert_bounds(&mut self, solver: &Solver, model: &FaultModel) {
         let clogs: Vec<&Bool> = self
             .faults
@@ -190,7 +356,16 @@ impl Catalog {
             .filter(|(fault, _)| matches!(fault, Fault::Clog { .. }))
             .map(|(_, var)| var)
             .collect();
-        let counts = (self.ladders.len(), clogs.len());
+        let restarts = self.other_tops(LadderKind::Restart);
+        let skews = self.other_tops(LadderKind::Skew);
+        let members: usize = self.swizzle_members.values().map(Vec::len).sum();
+        let counts = (
+            self.ladders.len(),
+            clogs.len(),
+            restarts.len(),
+            skews.len(),
+            members,
+        );
         if counts == self.bounded {
             return;
         }
@@ -202,8 +377,76 @@ impl Catalog {
             let tops: Vec<Bool> = self.ladder_tops().collect();
             solver.assert(atmost(tops.iter(), spec.max_crashes));
         }
+        if counts.2 != self.bounded.2 {
+            solver.assert(atmost(
+                restarts.iter().map(|(_, top)| top),
+                spec.max_restarts,
+            ));
+        }
+        if counts.3 != self.bounded.3 {
+            solver.assert(atmost(skews.iter().map(|(_, top)| top), spec.max_skews));
+        }
+        if counts.4 != self.bounded.4 {
+            for vars in self.swizzle_members.values() {
+                solver.assert(atmost(vars.iter(), 1));
+            }
+        }
         self.bounded = counts;
     }
+}
+
+/// Adds breakpoint `t` (and the ladder's EOT breakpoint) to `ladder`, with the implications
+/// to its neighbours: the Bool at `t`, and the breakpoints created.
+fn ladder_point(
+    ladder: &mut Ladder,
+    solver: &Solver,
+    prefix: &str,
+    eot: u64,
+    t: u64,
+) -> (Bool, Vec<u64>) {
+    let mut created = Vec::new();
+    for t in [eot, t] {
+        if ladder.points.contains_key(&t) {
+            continue;
+        }
+        let y = Bool::new_const(format!("{prefix}{}_{t}", ladder.index));
+        if let Some((_, below)) = ladder.points.range(..t).next_back() {
+            solver.assert(below.implies(&y));
+        }
+        if let Some((_, above)) = ladder.points.range(t + 1..).next() {
+            solver.assert(y.implies(above));
+        }
+        ladder.points.insert(t, y);
+        created.push(t);
+    }
+    (ladder.points[&t].clone(), created)
+}
+
+/// A swizzle's members as one-node swizzles (the solver's variables).
+pub(crate) fn split_swizzle(fault: &Fault) -> Vec<Fault> {
+    fault
+        .swizzle_members()
+        .into_iter()
+        .map(|(node, from, to)| Fault::Swizzle {
+            nodes: vec![node.clone()],
+            clog_at: vec![from],
+            unclog_at: vec![to],
+        })
+        .collect()
+}
+
+/// `set` with every swizzle split into its members, sorted (how the catalog sees it).
+pub(crate) fn expand_swizzles(set: &[Fault]) -> Vec<Fault> {
+    let mut out: Vec<Fault> = Vec::with_capacity(set.len());
+    for fault in set {
+        if matches!(fault, Fault::Swizzle { .. }) {
+            out.extend(split_swizzle(fault));
+        } else {
+            out.push(fault.clone());
+        }
+    }
+    out.sort();
+    out
 }
 
 /// "At most k of the counted variables are true" for any k, as one assumption literal: a
@@ -323,7 +566,8 @@ pub(crate) fn assert_goal_broken(
                 })
                 .collect();
             for &(node, t) in &clause.crashes {
-                any.push(catalog.crashed_by(solver, model, &nodes[node], t));
+                let (kind, name) = &nodes[node];
+                any.push(catalog.threshold(solver, model, *kind, name, t));
             }
             solver.assert(broken[vertex].implies(Bool::or(&any)));
         }
@@ -410,8 +654,8 @@ enum Definition {
 /// The lineage as clauses: for each vertex that keeps a variable, "broken → each clause".
 struct Compressed {
     named: BTreeMap<usize, Vec<Clause>>,
-    /// Node names, by the index the clauses use.
-    nodes: Vec<String>,
+    /// Thresholded ladders (crash or skew, node), by the index the clauses use.
+    nodes: Vec<(LadderKind, String)>,
 }
 
 /// Literals (thresholds included) up to which a vertex's definition is copied into every
@@ -469,8 +713,8 @@ fn compress(
         let dependent = dependents.next()?;
         (dependents.next().is_none() && dependent != lineage.goal).then_some(dependent)
     };
-    let mut node_index: BTreeMap<String, usize> = BTreeMap::new();
-    let mut nodes: Vec<String> = Vec::new();
+    let mut node_index: BTreeMap<(LadderKind, String), usize> = BTreeMap::new();
+    let mut nodes: Vec<(LadderKind, String)> = Vec::new();
     let mut pending: Vec<Option<Definition>> = (0..graph.node_count()).map(|_| None).collect();
     let mut small: Vec<Option<Clause>> = vec![None; graph.node_count()];
     let mut named = BTreeMap::new();
@@ -490,12 +734,20 @@ fn compress(
             for fault in &faults {
                 own.lits.push(Lit::Fault(catalog.var(solver, model, fault)));
             }
-            for (node, lt) in crashes {
-                let Some((_, last)) = model.crash_times(lt) else {
-                    continue;
+            for (kind, node, lt) in crashes {
+                let last = match kind {
+                    LadderKind::Skew => lt.min(model.spec().eot),
+                    _ => match model.crash_times(lt) {
+                        Some((_, last)) => last,
+                        None => continue,
+                    },
                 };
-                let index = *node_index.entry(node.to_string()).or_insert_with(|| {
-                    nodes.push(node.to_string());
+                if last == 0 {
+                    continue;
+                }
+                let key = (kind, node.to_string());
+                let index = *node_index.entry(key.clone()).or_insert_with(|| {
+                    nodes.push(key);
                     nodes.len() - 1
                 });
                 own.crashes.push((index, last));

@@ -94,14 +94,118 @@ pub fn exact_count(eot: u64, eff: u64, crashes: u64, nodes: u64) -> BigUint {
         .sum()
 }
 
-/// [`exact_count`] with clogs: times the ways to choose at most `max_clogs` clog windows among
-/// the N · EOT·(EOT−1)/2 windows 1 ≤ from < to ≤ EOT.
+/// [`exact_count`] with every other fault kind of the spec: restarts of crashed nodes (with the
+/// omissions a restarted node's later sends allow), times the ways to choose at most
+/// `max_clogs` clog windows among the N · EOT·(EOT−1)/2 windows 1 ≤ from < to ≤ EOT, times
+/// the swizzle choices (none, or one of [`swizzle_count`]), times the skew choices (at most
+/// `max_skews` nodes, each at a time 1..=EOT by one of the spec's offsets) — the sets
+/// [`crate::exhaustive_sets`] enumerates.
 pub fn exact_count_spec(spec: &FailureSpec, nodes: u64) -> BigUint {
     let windows = nodes * spec.eot * spec.eot.saturating_sub(1) / 2;
     let clog_choices: BigUint = (0..=u64::from(spec.max_clogs).min(windows))
         .map(|k| binomial(windows, k))
         .sum();
-    exact_count(spec.eot, spec.eff, u64::from(spec.max_crashes), nodes) * clog_choices
+    let base = if spec.max_restarts > 0 && spec.max_crashes > 0 {
+        crash_restart_count(spec, nodes)
+    } else {
+        exact_count(spec.eot, spec.eff, u64::from(spec.max_crashes), nodes)
+    };
+    base * clog_choices * swizzle_choices(spec, nodes) * skew_choices(spec, nodes)
+}
+
+/// Ways to add no swizzle or one: 1 + [`swizzle_count`] when swizzles are allowed.
+fn swizzle_choices(spec: &FailureSpec, nodes: u64) -> BigUint {
+    if spec.max_swizzles == 0 {
+        return BigUint::from(1u32);
+    }
+    BigUint::from(1u32) + swizzle_count(spec.eot, nodes)
+}
+
+/// The distinct swizzles over N nodes with windows inside 1..=EOT: for each non-empty node
+/// set of size k, the k-tuples of windows [from, to) with max(from) < min(to). Grouping by
+/// M = min(to): the froms lie in 1..M (so (M−1)^k ways) and the tos in M..=EOT with at least
+/// one equal to M ((EOT−M+1)^k − (EOT−M)^k ways).
+///
+/// # Complexity
+/// O(N · EOT) big-number products.
+pub fn swizzle_count(eot: u64, nodes: u64) -> BigUint {
+    let mut total = BigUint::from(0u32);
+    for k in 1..=nodes {
+        let k32 = u32::try_from(k).unwrap_or(u32::MAX);
+        let mut windows = BigUint::from(0u32);
+        for min_to in 2..=eot {
+            let froms = BigUint::from(min_to - 1).pow(k32);
+            let tos =
+                BigUint::from(eot - min_to + 1).pow(k32) - BigUint::from(eot - min_to).pow(k32);
+            windows += froms * tos;
+        }
+        total += binomial(nodes, k) * windows;
+    }
+    total
+}
+
+/// Ways to skew at most `max_skews` nodes, each once: Σ_j C(N, j) · (EOT · offsets)^j.
+fn skew_choices(spec: &FailureSpec, nodes: u64) -> BigUint {
+    let offsets = spec.skew_offsets().len() as u64;
+    if offsets == 0 {
+        return BigUint::from(1u32);
+    }
+    let per_node = BigUint::from(spec.eot) * BigUint::from(offsets);
+    (0..=u64::from(spec.max_skews).min(nodes))
+        .map(|j| binomial(nodes, j) * per_node.pow(u32::try_from(j).unwrap_or(u32::MAX)))
+        .sum()
+}
+
+/// Omission and crash patterns when crashed nodes may restart: per node, never crashing
+/// (omissions at 1 ≤ t < EFF), crashing at c (omissions at t < min(EFF, c)), or crashing at c
+/// and restarting at r in c+1..=EOT (omissions also at r ≤ t < EFF); at most `max_crashes`
+/// crashes and `max_restarts` restarts over all nodes. The per-node counts are combined as a
+/// polynomial in (crashes, restarts), truncated at the bounds.
+///
+/// # Complexity
+/// O(EOT) big-number operations per node kind, plus O(N · C · R) for the product.
+fn crash_restart_count(spec: &FailureSpec, nodes: u64) -> BigUint {
+    let (eot, eff) = (spec.eot, spec.eff);
+    let sends_before = |t: u64| eff.min(t).saturating_sub(1);
+    let never = loss_power(eff.saturating_sub(1), nodes);
+    // after[r] = Σ_{r' ≥ r} L^{max(0, EFF − r')}: the restart choices from r on.
+    let mut after = vec![BigUint::from(0u32); usize::try_from(eot + 2).unwrap_or(usize::MAX)];
+    for r in (1..=eot).rev() {
+        let r_index = usize::try_from(r).unwrap_or(usize::MAX);
+        after[r_index] = &after[r_index + 1] + loss_power(eff.saturating_sub(r), nodes);
+    }
+    let mut crash_only = BigUint::from(0u32);
+    let mut crash_restart = BigUint::from(0u32);
+    for c in 1..=eot {
+        let before = loss_power(sends_before(c), nodes);
+        crash_restart += &before * &after[usize::try_from(c + 1).unwrap_or(usize::MAX)];
+        crash_only += before;
+    }
+    let max_c = usize::try_from(u64::from(spec.max_crashes).min(nodes)).unwrap_or(usize::MAX);
+    let max_r = usize::try_from(u64::from(spec.max_restarts).min(nodes)).unwrap_or(usize::MAX);
+    // ways[c][r]: assignments of the nodes so far with c crashes and r restarts.
+    let mut ways = vec![vec![BigUint::from(0u32); max_r + 1]; max_c + 1];
+    ways[0][0] = BigUint::from(1u32);
+    for _ in 0..nodes {
+        let mut next = vec![vec![BigUint::from(0u32); max_r + 1]; max_c + 1];
+        for c in 0..=max_c {
+            for r in 0..=max_r {
+                if ways[c][r] == BigUint::from(0u32) {
+                    continue;
+                }
+                let here = ways[c][r].clone();
+                next[c][r] += &here * &never;
+                if c < max_c {
+                    next[c + 1][r] += &here * &crash_only;
+                    if r < max_r {
+                        next[c + 1][r + 1] += &here * &crash_restart;
+                    }
+                }
+            }
+        }
+        ways = next;
+    }
+    ways.into_iter().flatten().sum()
 }
 
 /// Both counts (omissions and crashes only).
@@ -231,6 +335,7 @@ mod tests {
             eff: 0,
             max_crashes: 0,
             max_clogs: 1,
+            ..FailureSpec::default()
         };
         // 2 nodes × 3 windows ([1,2), [1,3), [2,3)) + no clog.
         assert_eq!(exact_count_spec(&spec, 2).to_string(), "7");

@@ -42,26 +42,100 @@ impl FaultModel {
             Fault::Clog { from, to, .. } => {
                 self.spec.max_clogs > 0 && *from >= 1 && from < to && *to <= self.spec.eot
             }
-            Fault::Restart { .. } | Fault::Partition { .. } => false,
+            Fault::Restart { at, .. } => {
+                self.spec.max_restarts > 0
+                    && self.spec.max_crashes > 0
+                    && *at >= 2
+                    && *at <= self.spec.eot
+            }
+            Fault::Swizzle { .. } => {
+                self.spec.max_swizzles > 0
+                    && fault.is_well_formed_swizzle()
+                    && fault
+                        .swizzle_members()
+                        .iter()
+                        .all(|&(_, from, to)| from >= 1 && from < to && to <= self.spec.eot)
+            }
+            Fault::Skew { by_ns, at, .. } => {
+                *at >= 1 && *at <= self.spec.eot && self.spec.skew_offsets().contains(by_ns)
+            }
+            Fault::Partition { .. } => false,
         }
     }
 
     /// Whether a whole fault set respects the spec: every fault admissible, at most one crash
-    /// per node, at most `max_crashes` crashes and `max_clogs` clogs.
+    /// per node, at most `max_crashes` crashes and `max_clogs` clogs, a restart only after a
+    /// crash of its node (at most one per node, `max_restarts` in all), at most
+    /// `max_swizzles` swizzles and at most one skew per node (`max_skews` in all).
     pub fn respects_spec(&self, faults: &[Fault]) -> bool {
-        let mut crashed = BTreeSet::new();
-        let mut clogs = 0u32;
+        let mut crashed = BTreeMap::new();
+        let mut restarted = BTreeSet::new();
+        let mut skewed = BTreeSet::new();
+        let (mut clogs, mut swizzles) = (0u32, 0u32);
         for fault in faults {
             if !self.is_admissible(fault) {
                 return false;
             }
             match fault {
-                Fault::Crash { node, .. } if !crashed.insert(node) => return false,
+                Fault::Crash { node, at } if crashed.insert(node, *at).is_some() => return false,
+                Fault::Restart { node, .. } if !restarted.insert(node) => return false,
+                Fault::Skew { node, .. } if !skewed.insert(node) => return false,
                 Fault::Clog { .. } => clogs += 1,
+                Fault::Swizzle { .. } => swizzles += 1,
                 _ => {}
             }
         }
-        crashed.len() as u64 <= u64::from(self.spec.max_crashes) && clogs <= self.spec.max_clogs
+        let restarts_follow_crashes = faults.iter().all(|fault| match fault {
+            Fault::Restart { node, at } => crashed.get(node).is_some_and(|crash| crash < at),
+            _ => true,
+        });
+        restarts_follow_crashes
+            && crashed.len() as u64 <= u64::from(self.spec.max_crashes)
+            && restarted.len() as u64 <= u64::from(self.spec.max_restarts)
+            && skewed.len() as u64 <= u64::from(self.spec.max_skews)
+            && clogs <= self.spec.max_clogs
+            && swizzles <= self.spec.max_swizzles
+    }
+
+    /// Swizzles with one member, `node` clogged over a window that holds a delivery at `lt`
+    /// (the solver builds every swizzle from such members).
+    fn swizzle_members_over(&self, node: &str, lt: u64, out: &mut Vec<Fault>) {
+        if self.spec.max_swizzles == 0 || lt == 0 || lt > self.spec.eot {
+            return;
+        }
+        for from in 1..=lt {
+            for to in lt + 1..=self.spec.eot {
+                out.push(Fault::Swizzle {
+                    nodes: vec![node.to_string()],
+                    clog_at: vec![from],
+                    unclog_at: vec![to],
+                });
+            }
+        }
+    }
+
+    /// Skews of `node` that change its handlers at `lt` (started at or before `lt`, by any
+    /// admitted offset).
+    fn skews_through(&self, node: &str, lt: u64, out: &mut Vec<Fault>) {
+        for at in 1..=lt.min(self.spec.eot) {
+            for by_ns in self.spec.skew_offsets() {
+                out.push(Fault::Skew {
+                    node: node.to_string(),
+                    by_ns,
+                    at,
+                });
+            }
+        }
+    }
+
+    /// Whether skews are admitted at all.
+    pub(crate) fn skews_allowed(&self) -> bool {
+        !self.spec.skew_offsets().is_empty()
+    }
+
+    /// Whether restarts are admitted at all.
+    pub(crate) fn restarts_allowed(&self) -> bool {
+        self.spec.max_restarts > 0 && self.spec.max_crashes > 0 && self.spec.eot >= 2
     }
 
     /// Crashes of `node` that stop an event of it at `lt` (crash time at or before `lt`).
@@ -98,10 +172,14 @@ impl FaultModel {
     /// each (node, time) such that a crash of the node at or before that time breaks `vertex`.
     /// The encoding turns the latter into one shared "crashed by t" variable each, instead of
     /// listing every earlier crash time per vertex (which grows with EOT²).
+    ///
+    /// Skews are folded the same way, as thresholds of kind [`LadderKind::Skew`]: a skew of a node
+    /// at or before a handler's time may change what the handler does, so it breaks the event
+    /// (an over-approximation: the lineage cannot see which handlers read the clock).
     pub(crate) fn breakers_folded<'v>(
         &self,
         vertex: &'v LineageNode,
-    ) -> (Vec<Fault>, Vec<(&'v str, u64)>) {
+    ) -> (Vec<Fault>, Vec<(LadderKind, &'v str, u64)>) {
         let mut faults = Vec::new();
         let mut crashed_by = Vec::new();
         match vertex {
@@ -121,13 +199,21 @@ impl FaultModel {
                 if self.is_admissible(&omission) {
                     faults.push(omission);
                 }
-                crashed_by.push((src.as_str(), *sent_lt));
-                crashed_by.push((dst.as_str(), *lt));
+                crashed_by.push((LadderKind::Crash, src.as_str(), *sent_lt));
+                crashed_by.push((LadderKind::Crash, dst.as_str(), *lt));
+                if self.skews_allowed() {
+                    crashed_by.push((LadderKind::Skew, src.as_str(), *sent_lt));
+                    crashed_by.push((LadderKind::Skew, dst.as_str(), *lt));
+                }
                 self.clogs_over(dst, *lt, &mut faults);
+                self.swizzle_members_over(dst, *lt, &mut faults);
             }
             LineageNode::Event { node, lt, .. } => {
                 if let Some(node) = node {
-                    crashed_by.push((node.as_str(), *lt));
+                    crashed_by.push((LadderKind::Crash, node.as_str(), *lt));
+                    if self.skews_allowed() {
+                        crashed_by.push((LadderKind::Skew, node.as_str(), *lt));
+                    }
                 }
             }
         }
@@ -163,10 +249,14 @@ impl FaultModel {
                 self.crashes_through(src, *sent_lt, &mut out);
                 self.crashes_through(dst, *lt, &mut out);
                 self.clogs_over(dst, *lt, &mut out);
+                self.swizzle_members_over(dst, *lt, &mut out);
+                self.skews_through(src, *sent_lt, &mut out);
+                self.skews_through(dst, *lt, &mut out);
             }
             LineageNode::Event { node, lt, .. } => {
                 if let Some(node) = node {
                     self.crashes_through(node, *lt, &mut out);
+                    self.skews_through(node, *lt, &mut out);
                 }
             }
         }
@@ -185,9 +275,13 @@ impl FaultModel {
     /// O(events + faults returned). The list names every crash time one by one, so it grows
     /// with EOT; the encoding uses [`FaultModel::affecting_folded`] instead.
     pub fn affecting(&self, trace: &Trace, crash_set_matters: bool) -> BTreeSet<Fault> {
-        let (mut out, latest) = self.affecting_folded(trace, crash_set_matters);
-        for (node, lt) in latest {
+        let folded = self.affecting_folded(trace, crash_set_matters);
+        let mut out = folded.faults;
+        for (node, lt) in folded.latest_crash {
             self.crashes_through(&node, lt, &mut out);
+        }
+        for (node, lt) in folded.latest_skew {
+            self.skews_through(&node, lt, &mut out);
         }
         out.into_iter().collect()
     }
@@ -198,11 +292,7 @@ impl FaultModel {
     ///
     /// # Complexity
     /// O(events + faults returned), whatever EOT is.
-    pub(crate) fn affecting_folded(
-        &self,
-        trace: &Trace,
-        crash_set_matters: bool,
-    ) -> (Vec<Fault>, BTreeMap<String, u64>) {
+    pub(crate) fn affecting_folded(&self, trace: &Trace, crash_set_matters: bool) -> Affecting {
         let mut out = Vec::new();
         // The latest time each node does something a crash would stop: a crash at or before
         // it changes the run; crashes stopping earlier events are a subset.
@@ -248,6 +338,7 @@ impl FaultModel {
                 }
             }
         }
+        let latest_handler = latest.clone();
         if crash_set_matters {
             let crashed: BTreeSet<&str> = trace
                 .header
@@ -269,14 +360,50 @@ impl FaultModel {
         }
         for (dst, lt) in clogged {
             self.clogs_over(dst, lt, &mut out);
+            self.swizzle_members_over(dst, lt, &mut out);
         }
-        let latest = latest
+        // A skew changes a node's handlers from its time on (the crash-set bump above is about
+        // crashes only: a skew after a node's last event changes nothing).
+        let latest_skew = if self.skews_allowed() {
+            latest_handler
+                .into_iter()
+                .filter(|&(_, lt)| lt >= 1)
+                .map(|(node, lt)| (node.to_string(), lt.min(self.spec.eot)))
+                .collect()
+        } else {
+            BTreeMap::new()
+        };
+        let latest_crash = latest
             .into_iter()
             .filter(|&(_, lt)| self.crash_times(lt).is_some())
             .map(|(node, lt)| (node.to_string(), lt.min(self.spec.eot)))
             .collect();
-        (out, latest)
+        Affecting {
+            faults: out,
+            latest_crash,
+            latest_skew,
+        }
     }
+}
+
+/// What changes a run ([`FaultModel::affecting_folded`]): faults other than crashes and skews,
+/// and per node the latest crash time and skew time that do.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Affecting {
+    pub(crate) faults: Vec<Fault>,
+    pub(crate) latest_crash: BTreeMap<String, u64>,
+    pub(crate) latest_skew: BTreeMap<String, u64>,
+}
+
+/// The per-node ladders of the encoding: a node's crash time, its restart time, the time its
+/// clock is skewed from; and the one pivot of a swizzle (a time when all its members are
+/// clogged).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum LadderKind {
+    Crash,
+    Restart,
+    Skew,
+    Pivot,
 }
 
 fn note_latest<'a>(latest: &mut BTreeMap<&'a str, u64>, node: &'a str, lt: u64) {
@@ -358,6 +485,7 @@ mod tests {
                 eff: 4,
                 max_crashes,
                 max_clogs,
+                ..FailureSpec::default()
             });
             let affecting = model.affecting(&trace, false);
             assert_eq!(affecting, affecting_by_definition(&model, &trace));

@@ -149,15 +149,19 @@ pub fn check_foreign_trace(trace: &Trace, spec: &FailureSpec) -> Result<(), Fore
 /// model, and a SUT panic is never a good or vacuous run.
 fn check_faults_match_events(trace: &Trace, spec: &FailureSpec) -> Result<(), ForeignTraceError> {
     let header = &trace.header;
-    if let Some(fault) = header
-        .faults
-        .iter()
-        .find(|f| matches!(f, Fault::Restart { .. } | Fault::Partition { .. }))
-    {
+    let model = crate::FaultModel::new(*spec);
+    if let Some(fault) = header.faults.iter().find(|f| match f {
+        Fault::Partition { .. } => true,
+        Fault::Restart { .. } | Fault::Swizzle { .. } | Fault::Skew { .. } => {
+            !model.is_admissible(f)
+        }
+        _ => false,
+    }) {
         return Err(header_error(
             "faults",
             format!(
-                "{} is outside the fault model LDFI searches (omissions, crashes, clogs)",
+                "{} is outside the fault model of this search (omissions, crashes, clogs, and \
+                 restarts, swizzles and skews where the failure spec admits them)",
                 fault.short()
             ),
         ));

@@ -32,6 +32,9 @@ pub(crate) enum LessonKind {
         /// time that does ([`FaultModel::affecting_folded`]).
         affecting: Vec<Fault>,
         latest_crash: BTreeMap<NodeId, u64>,
+        /// Per node, the latest skew time that changes this run (empty without skews).
+        #[serde(default)]
+        latest_skew: BTreeMap<NodeId, u64>,
         goal: Option<Box<GoalLesson>>,
     },
 }
@@ -66,7 +69,7 @@ fn exemptions(trace: &Trace, goal: &Goal) -> BTreeMap<u64, NodeId> {
 impl Lesson {
     /// The version of what a lesson holds and means: a store of lessons drawn by another
     /// format must not be replayed (`suggest --db` refuses it).
-    pub const FORMAT: u32 = 1;
+    pub const FORMAT: u32 = 2;
 
     /// The lesson of a run with `faults` that produced `trace`, judged `judgement`, under
     /// `model` (its failure spec decides which faults could change the run).
@@ -76,7 +79,7 @@ impl Lesson {
         trace: &Trace,
         judgement: &Judgement,
     ) -> Result<Self, LdfiError> {
-        let mut sorted = faults.to_vec();
+        let mut sorted: Vec<Fault> = faults.iter().cloned().map(Fault::canonical).collect();
         sorted.sort();
         let scope = judgement.goal.scope;
         let goal = match judgement.outcome {
@@ -123,7 +126,7 @@ impl Lesson {
         trace: &Trace,
         lineage: &LineageGraph,
     ) -> Self {
-        let mut sorted = faults.to_vec();
+        let mut sorted: Vec<Fault> = faults.iter().cloned().map(Fault::canonical).collect();
         sorted.sort();
         let goal = GoalLesson {
             all_of: lineage.goal_premises.iter().map(|(e, _)| *e).collect(),
@@ -147,7 +150,7 @@ impl Lesson {
         trace: &Trace,
         scope: GoalScope,
     ) -> Self {
-        let mut sorted = faults.to_vec();
+        let mut sorted: Vec<Fault> = faults.iter().cloned().map(Fault::canonical).collect();
         sorted.sort();
         Lesson::run(model, sorted, trace, scope, None)
     }
@@ -159,14 +162,15 @@ impl Lesson {
         scope: GoalScope,
         goal: Option<Box<GoalLesson>>,
     ) -> Self {
-        let (affecting, latest_crash) = model.affecting_folded(trace, crash_set_matters(scope));
+        let folded = model.affecting_folded(trace, crash_set_matters(scope));
         Lesson {
             faults,
             kind: LessonKind::Run {
                 scope,
                 nodes: trace.header.nodes.clone(),
-                affecting,
-                latest_crash,
+                affecting: folded.faults,
+                latest_crash: folded.latest_crash,
+                latest_skew: folded.latest_skew,
                 goal,
             },
         }

@@ -24,7 +24,7 @@
 //!     sent_lt: Some(1), ..Event::new(0, EventKind::Send, 1) });
 //! trace.push(Event { src: Some("a".into()), dst: Some("b".into()), msg_id: Some(0),
 //!     sent_lt: Some(1), ..Event::new(1, EventKind::Deliver, 2) });
-//! let spec = FailureSpec { eot: 4, eff: 2, max_crashes: 0, max_clogs: 0 };
+//! let spec = FailureSpec { eot: 4, eff: 2, max_crashes: 0, max_clogs: 0, ..FailureSpec::default() };
 //! let lineage = build_lineage(&trace, &default_goal(&trace))?;
 //! let mut proposer = Proposer::new(spec, 10_000);
 //! proposer.add_good_run(&[], &trace, &lineage);
@@ -57,7 +57,7 @@ pub use cube::{Shard, SplitVar, shard};
 pub use error::LdfiError;
 pub use estimate::{
     FaultSpace, exact_count, exact_count_spec, fault_space, fault_space_spec, fraction,
-    gross_estimate,
+    gross_estimate, swizzle_count,
 };
 pub use exhaustive::{canonical, exhaustive_sets, minimal_sets};
 pub use explore::{ExploreConfig, Judgement, Observer, Oracle, Runner, Silent, Strategy, explore};

@@ -8,12 +8,21 @@ use z3::ast::Bool;
 use z3::{Model, Params, SatResult, Solver};
 
 use crate::FaultModel;
-use crate::encode::{Catalog, Counter, GoalShape, assert_goal_broken};
+use crate::encode::{Catalog, Counter, GoalShape, assert_goal_broken, expand_swizzles};
+use crate::faults::LadderKind;
 use crate::lesson::{Lesson, LessonKind, crash_set_matters};
 
 /// Whether `var` is true in `model`.
 fn holds(model: &Model, var: &Bool) -> bool {
     model.eval(var, true).and_then(|b| b.as_bool()) == Some(true)
+}
+
+/// The time a monotone ladder says, if its top holds: the first breakpoint that is true (the
+/// latest time of the interval the model's choice lies in).
+fn ladder_time(model: &Model, ladder: &crate::encode::Ladder) -> Option<u64> {
+    let points: Vec<(&u64, &Bool)> = ladder.points.iter().collect();
+    let first = points.partition_point(|(_, y)| !holds(model, y));
+    points.get(first).map(|&(&at, _)| at)
 }
 
 /// What one call of [`crate::Proposer::propose`] found.
@@ -43,6 +52,8 @@ pub(crate) struct Problem {
     /// Omission and clog variables already counted; nodes whose "crashed" is counted.
     counted_faults: usize,
     counted_nodes: BTreeSet<NodeId>,
+    /// Restart and skew ladders whose "at all" is counted.
+    counted_others: BTreeSet<(LadderKind, NodeId)>,
     runs_encoded: usize,
     batches: u64,
     size_floor: u32,
@@ -73,6 +84,7 @@ impl Problem {
             counter: Counter::new(),
             counted_faults: 0,
             counted_nodes: BTreeSet::new(),
+            counted_others: BTreeSet::new(),
             runs_encoded: 0,
             batches: 0,
             size_floor: 1,
@@ -100,6 +112,7 @@ impl Problem {
                 .catalog
                 .ladders
                 .values()
+                .chain(self.catalog.others.values())
                 .map(|ladder| ladder.points.len())
                 .sum::<usize>()
     }
@@ -115,9 +128,10 @@ impl Problem {
                 nodes,
                 affecting,
                 latest_crash,
+                latest_skew,
                 goal,
             } => {
-                self.add_tried(faults, affecting, latest_crash);
+                self.add_tried(faults, affecting, latest_crash, latest_skew);
                 match goal {
                     None => self.catalog.assert_bounds(&self.solver, &self.model),
                     Some(goal) if goal.lineage.is_empty() => {}
@@ -181,6 +195,32 @@ impl Problem {
                 }
             }
         }
+        // Restarts and skews change what a node does in ways the lineage does not show (a
+        // restarted node starts from its persisted state; a skewed one reads another time),
+        // so a lesson binds only the sets with exactly its restarts and skews.
+        for node in nodes {
+            if self.model.restarts_allowed() {
+                let here = faults
+                    .iter()
+                    .find(|f| matches!(f, Fault::Restart { node: n, .. } if n == node));
+                parts.push(match here {
+                    Some(restart) => self.catalog.literal(&self.solver, &self.model, restart),
+                    None => self
+                        .catalog
+                        .restarted(&self.solver, &self.model, node)
+                        .not(),
+                });
+            }
+            if self.model.skews_allowed() {
+                let here = faults
+                    .iter()
+                    .find(|f| matches!(f, Fault::Skew { node: n, .. } if n == node));
+                parts.push(match here {
+                    Some(skew) => self.catalog.literal(&self.solver, &self.model, skew),
+                    None => self.catalog.skewed(&self.solver, &self.model, node).not(),
+                });
+            }
+        }
         Bool::and(&parts)
     }
 
@@ -228,7 +268,7 @@ impl Problem {
     /// earlier crash": an earlier crash can stop the very event that made this run bad, so such
     /// a set may be good, or a different minimal counterexample.)
     pub(crate) fn add_counterexample(&mut self, faults: &[Fault]) {
-        let mut sorted = faults.to_vec();
+        let mut sorted: Vec<Fault> = faults.iter().cloned().map(Fault::canonical).collect();
         sorted.sort();
         let vars: Vec<Bool> = sorted
             .iter()
@@ -257,14 +297,42 @@ impl Problem {
         faults: &[Fault],
         affecting: &[Fault],
         latest_crash: &BTreeMap<NodeId, u64>,
+        latest_skew: &BTreeMap<NodeId, u64>,
     ) {
-        let mut escape: Vec<Bool> = faults
+        // The catalog knows swizzles by their members.
+        let members = expand_swizzles(faults);
+        let mut escape: Vec<Bool> = members
             .iter()
             .map(|fault| self.catalog.literal(&self.solver, &self.model, fault).not())
             .collect();
         for fault in affecting {
-            if faults.binary_search(fault).is_err() {
+            if members.binary_search(fault).is_err() {
                 escape.push(self.catalog.literal(&self.solver, &self.model, fault));
+            }
+        }
+        // A restart of a node this set crashes always runs its `init` again.
+        for fault in faults {
+            if let Fault::Crash { node, .. } = fault {
+                let restarts_here = faults
+                    .iter()
+                    .any(|f| matches!(f, Fault::Restart { node: n, .. } if n == node));
+                if !restarts_here {
+                    escape.push(self.catalog.restarted(&self.solver, &self.model, node));
+                }
+            }
+        }
+        for (node, &lt) in latest_skew {
+            let skewed_here = faults
+                .iter()
+                .any(|f| matches!(f, Fault::Skew { node: n, .. } if n == node));
+            if !skewed_here {
+                escape.push(self.catalog.threshold(
+                    &self.solver,
+                    &self.model,
+                    LadderKind::Skew,
+                    node,
+                    lt,
+                ));
             }
         }
         for (node, &lt) in latest_crash {
@@ -279,6 +347,7 @@ impl Problem {
         }
         self.solver.assert(Bool::or(&escape));
         self.tried.insert(faults.to_vec());
+        self.catalog.assert_bounds(&self.solver, &self.model);
     }
 
     /// "Not every fault of `set` (or a stronger one) is chosen."
@@ -307,6 +376,14 @@ impl Problem {
             if let Some((_, top)) = ladder.points.last_key_value() {
                 self.counter.push(&self.solver, top.clone());
                 self.counted_nodes.insert(node.clone());
+            }
+        }
+        // A restart and a skew are a fault each.
+        for kind in [LadderKind::Restart, LadderKind::Skew] {
+            for (node, top) in self.catalog.other_tops(kind) {
+                if self.counted_others.insert((kind, node)) {
+                    self.counter.push(&self.solver, top);
+                }
             }
         }
     }
@@ -437,15 +514,73 @@ impl Problem {
             .map(|(fault, _)| fault.clone())
             .collect();
         for (node, ladder) in &self.catalog.ladders {
-            let points: Vec<(&u64, &Bool)> = ladder.points.iter().collect();
-            // The ladder is monotone: false up to the crash's interval, true from it on.
-            let first = points.partition_point(|(_, y)| !holds(model, y));
-            if let Some(&(&at, _)) = points.get(first) {
+            if let Some(at) = ladder_time(model, ladder) {
                 set.push(Fault::Crash {
                     node: node.clone(),
                     at,
                 });
             }
+        }
+        // A restart lies in an interval (a, b] of its ladder too, and every time in it after
+        // the crash meets the same constraints: it is proposed at the earliest, a quick
+        // restart (its lesson names the exact time, which splits the interval).
+        let crash_at: BTreeMap<NodeId, u64> = set
+            .iter()
+            .filter_map(|fault| match fault {
+                Fault::Crash { node, at } => Some((node.clone(), *at)),
+                _ => None,
+            })
+            .collect();
+        for ((kind, node), ladder) in &self.catalog.others {
+            let Some(at) = ladder_time(model, ladder) else {
+                continue;
+            };
+            match kind {
+                LadderKind::Restart => {
+                    let after = ladder.points.range(..at).next_back().map_or(0, |(t, _)| *t);
+                    let crash = crash_at.get(node).copied().unwrap_or(0);
+                    set.push(Fault::Restart {
+                        node: node.clone(),
+                        at: (after + 1).max(crash + 1).min(at),
+                    });
+                }
+                LadderKind::Skew => {
+                    let by_ns = self.catalog.skew_offsets[node.as_str()]
+                        .iter()
+                        .find(|(_, var)| holds(model, var))
+                        .map(|(by, _)| *by);
+                    if let Some(by_ns) = by_ns {
+                        set.push(Fault::Skew {
+                            node: node.clone(),
+                            by_ns,
+                            at,
+                        });
+                    }
+                }
+                LadderKind::Crash | LadderKind::Pivot => {}
+            }
+        }
+        // The chosen swizzle members are one swizzle.
+        let (members, mut set): (Vec<Fault>, Vec<Fault>) = set
+            .into_iter()
+            .partition(|fault| matches!(fault, Fault::Swizzle { .. }));
+        if !members.is_empty() {
+            let windows: Vec<(NodeId, u64, u64)> = members
+                .iter()
+                .flat_map(|m| {
+                    m.swizzle_members()
+                        .into_iter()
+                        .map(|(node, from, to)| (node.clone(), from, to))
+                })
+                .collect();
+            set.push(
+                Fault::Swizzle {
+                    nodes: windows.iter().map(|w| w.0.clone()).collect(),
+                    clog_at: windows.iter().map(|w| w.1).collect(),
+                    unclog_at: windows.iter().map(|w| w.2).collect(),
+                }
+                .canonical(),
+            );
         }
         set.sort();
         set
@@ -454,13 +589,14 @@ impl Problem {
     /// Assumptions that choose exactly `set`, except for `free`'s crash: every other omission
     /// and clog off, every other node up, each other crash in its interval.
     fn exactly_but(&self, set: &[Fault], free: &str) -> Vec<Bool> {
+        let members = expand_swizzles(set);
         let mut assumptions: Vec<Bool> = self
             .catalog
             .faults
             .iter()
             .zip(&self.catalog.vars)
             .map(|(fault, var)| {
-                if set.binary_search(fault).is_ok() {
+                if members.binary_search(fault).is_ok() {
                     var.clone()
                 } else {
                     var.not()
@@ -492,6 +628,46 @@ impl Problem {
                 }
             }
         }
+        // Restarts and skews stay as chosen (the pivot is free: it only orders members).
+        for ((kind, node), ladder) in &self.catalog.others {
+            let at = set.iter().find_map(|fault| match (kind, fault) {
+                (LadderKind::Restart, Fault::Restart { node: n, at })
+                | (LadderKind::Skew, Fault::Skew { node: n, at, .. })
+                    if n == node =>
+                {
+                    Some(*at)
+                }
+                _ => None,
+            });
+            if *kind == LadderKind::Pivot {
+                continue;
+            }
+            match at {
+                Some(at) => {
+                    let mut upto = ladder.points.range(..=at);
+                    if let Some((_, y)) = upto.next_back() {
+                        assumptions.push(y.clone());
+                    }
+                    if let Some((_, before)) = upto.next_back() {
+                        assumptions.push(before.not());
+                    }
+                }
+                None => {
+                    if let Some((_, top)) = ladder.points.last_key_value() {
+                        assumptions.push(top.not());
+                    }
+                }
+            }
+        }
+        for fault in set {
+            if let Fault::Skew { node, by_ns, .. } = fault
+                && let Some(offsets) = self.catalog.skew_offsets.get(node)
+            {
+                for (by, var) in offsets {
+                    assumptions.push(if by == by_ns { var.clone() } else { var.not() });
+                }
+            }
+        }
         assumptions
     }
 
@@ -505,6 +681,14 @@ impl Problem {
             let Fault::Crash { node, at } = set[position].clone() else {
                 continue;
             };
+            // A crash before a restart keeps its time: moving it would move the restart's
+            // run too, which these checks do not pin.
+            if set
+                .iter()
+                .any(|f| matches!(f, Fault::Restart { node: n, .. } if *n == node))
+            {
+                continue;
+            }
             let Some(ladder) = self.catalog.ladders.get(&node) else {
                 continue;
             };

@@ -72,8 +72,82 @@ impl RandomFaults {
                 }
             }
         }
+        self.extra_faults(&crash_at, &mut faults);
         faults.sort();
         faults
+    }
+
+    /// Restarts, a swizzle and skews, when the spec admits them (no draw otherwise, so specs
+    /// without them sample exactly as before): each crashed node restarts with probability
+    /// 1/2 (uniform time after its crash, within `max_restarts`); a swizzle with probability
+    /// 1/2 (each node in it with probability 1/2, at least one; a uniform pivot, each member
+    /// clogged from a uniform time up to it until a uniform time after it); up to
+    /// `max_skews` uniform nodes each skewed with probability 1/2 (uniform time and offset).
+    fn extra_faults(&mut self, crash_at: &[u64], faults: &mut Vec<Fault>) {
+        let eot = self.spec.eot;
+        let mut restarts = 0;
+        for (node, &crash) in crash_at.iter().enumerate() {
+            if restarts < self.spec.max_restarts
+                && crash < eot
+                && self.spec.max_restarts > 0
+                && self.rng.next_u64() & 1 == 1
+            {
+                restarts += 1;
+                faults.push(Fault::Restart {
+                    node: self.nodes[node].clone(),
+                    at: crash + 1 + self.below(eot - crash),
+                });
+            }
+        }
+        if self.spec.max_swizzles > 0 && eot >= 2 && self.rng.next_u64() & 1 == 1 {
+            let count = self.nodes.len() as u64;
+            let mut members: Vec<usize> = (0..self.nodes.len())
+                .filter(|_| self.rng.next_u64() & 1 == 1)
+                .collect();
+            if members.is_empty() {
+                members.push(self.below(count) as usize);
+            }
+            // The pivot p: every clog starts at or before it and ends after it.
+            let pivot = 1 + self.below(eot - 1);
+            let mut fault = Fault::Swizzle {
+                nodes: Vec::new(),
+                clog_at: Vec::new(),
+                unclog_at: Vec::new(),
+            };
+            for node in members {
+                let from = 1 + self.below(pivot);
+                let to = pivot + 1 + self.below(eot - pivot);
+                if let Fault::Swizzle {
+                    nodes,
+                    clog_at,
+                    unclog_at,
+                } = &mut fault
+                {
+                    nodes.push(self.nodes[node].clone());
+                    clog_at.push(from);
+                    unclog_at.push(to);
+                }
+            }
+            faults.push(fault);
+        }
+        let offsets = self.spec.skew_offsets();
+        if !offsets.is_empty() {
+            let mut order: Vec<usize> = (0..self.nodes.len()).collect();
+            let skew_prone = (self.spec.max_skews as usize).min(order.len());
+            for i in 0..skew_prone {
+                let j = i + self.below((order.len() - i) as u64) as usize;
+                order.swap(i, j);
+                if self.rng.next_u64() & 1 == 1 {
+                    let at = 1 + self.below(eot);
+                    let by_ns = offsets[self.below(offsets.len() as u64) as usize];
+                    faults.push(Fault::Skew {
+                        node: self.nodes[order[i]].clone(),
+                        by_ns,
+                        at,
+                    });
+                }
+            }
+        }
     }
 
     /// A crash round in 1..=EOT+1 (EOT+1 = never) weighted by its omission patterns.
@@ -105,6 +179,7 @@ mod tests {
             eff,
             max_crashes,
             max_clogs: 0,
+            ..FailureSpec::default()
         }
     }
 

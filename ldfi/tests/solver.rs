@@ -91,6 +91,7 @@ fn detsys_cache_example_never_fails_s1_or_s2_without_c() {
         eff: 3,
         max_crashes: 0,
         max_clogs: 0,
+        ..FailureSpec::default()
     };
     let mut proposer = Proposer::new(spec, 10_000);
     good_run(
@@ -137,6 +138,7 @@ fn detsys_broadcast1_proposes_the_minimal_omission() {
         eff: 3,
         max_crashes: 0,
         max_clogs: 0,
+        ..FailureSpec::default()
     };
     let mut proposer = Proposer::new(spec, 10_000);
     good_run(
@@ -166,6 +168,7 @@ fn detsys_broadcast2_retry_needs_a_crash_and_an_omission() {
         eff: 2,
         max_crashes: 1,
         max_clogs: 0,
+        ..FailureSpec::default()
     };
     let mut proposer = Proposer::new(spec, 10_000);
     good_run(
@@ -219,6 +222,7 @@ fn a_counterexample_blocks_its_supersets_and_certification_follows() {
         eff: 3,
         max_crashes: 0,
         max_clogs: 0,
+        ..FailureSpec::default()
     };
     let mut proposer = Proposer::new(spec, 10_000);
     good_run(&mut proposer, &network_trace(&[], &[("A", "B", 1, true)]));
@@ -235,6 +239,7 @@ fn unbreakable_supports_are_certified_at_once() {
         eff: 3,
         max_crashes: 0,
         max_clogs: 0,
+        ..FailureSpec::default()
     };
     let mut proposer = Proposer::new(spec, 10_000);
     good_run(&mut proposer, &network_trace(&[], &[("A", "B", 3, true)]));
@@ -270,7 +275,7 @@ proptest! {
             .collect();
         prop_assume!(!supports.is_empty());
         let fault = |i: usize| omission("a", "b", i as u64 + 1);
-        let spec = FailureSpec { eot: 20, eff: 20, max_crashes: 0, max_clogs: 0 };
+        let spec = FailureSpec { eot: 20, eff: 20, max_crashes: 0, max_clogs: 0, ..FailureSpec::default() };
         let mut proposer = Proposer::new(spec, 10_000);
         for support in &supports {
             let faults: Vec<Fault> = support.iter().map(|&i| fault(i)).collect();

@@ -196,6 +196,7 @@ fn ldfi(random_seeds: u64, random_runs_max: u64, json: bool) -> anyhow::Result<E
             eff,
             max_crashes: crashes,
             max_clogs: 0,
+            ..FailureSpec::default()
         };
         let config = ExploreConfig::new(spec);
         progress.set_message(format!("{name}: LDFI"));

@@ -68,6 +68,7 @@ pub fn run(args: ReportBenchArgs) -> anyhow::Result<ExitCode> {
         eff: eot,
         max_crashes: 1,
         max_clogs: 1,
+        ..FailureSpec::default()
     };
     let runner = faultline::search::runner(system, 0, spec);
     let simulated = Instant::now();

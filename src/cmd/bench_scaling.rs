@@ -34,6 +34,7 @@ fn points(quick: bool) -> Vec<Point> {
         eff,
         max_crashes: crashes,
         max_clogs: 0,
+        ..FailureSpec::default()
     };
     let take = if quick { 1 } else { usize::MAX };
     let mut out = Vec::new();

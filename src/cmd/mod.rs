@@ -20,6 +20,7 @@ pub mod elle;
 pub mod estimate;
 mod events;
 pub mod explore;
+pub mod fault_bounds;
 pub mod lineage;
 pub mod merge;
 mod record;

@@ -45,6 +45,8 @@ pub struct SuggestArgs {
     /// At most this many clog windows.
     #[arg(long, default_value_t = 0)]
     pub clogs: u32,
+    #[command(flatten)]
+    pub bounds: super::fault_bounds::FaultBoundArgs,
     /// Propose up to this many fault sets.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=10_000))]
     pub count: u64,
@@ -75,12 +77,13 @@ pub struct SuggestArgs {
 
 /// Runs `faultline suggest`.
 pub fn run(args: SuggestArgs) -> anyhow::Result<ExitCode> {
-    let spec = FailureSpec {
+    let spec = args.bounds.apply(FailureSpec {
         eot: args.eot,
         eff: args.eff,
         max_crashes: args.crashes,
         max_clogs: args.clogs,
-    };
+        ..FailureSpec::default()
+    });
     super::explore::check_spec(&spec)?;
     let guess = GoalGuess {
         fact: match &args.goal {

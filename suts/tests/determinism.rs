@@ -67,7 +67,7 @@ proptest! {
 
     #[test]
     fn random_fault_sets_stay_within_the_spec(seed in any::<u64>(), eot in 1..12u64, eff in 0..12u64, max_crashes in 0..3u32) {
-        let spec = FailureSpec { eot, eff, max_crashes, max_clogs: 0 };
+        let spec = FailureSpec { eot, eff, max_crashes, max_clogs: 0, ..FailureSpec::default() };
         let faults = random_fault_set(&spec, &nodes(), Ratio::new(1, 2), &mut node_rng(seed, 0));
         let mut crashed: Vec<&NodeId> = Vec::new();
         for fault in &faults {
@@ -315,6 +315,7 @@ fn harness_and_trace_validator_agree_on_clog_windows() {
                     eff: 1,
                     max_crashes: 0,
                     max_clogs: 1,
+                    ..FailureSpec::default()
                 });
                 header.faults = faults.clone();
                 let validator = Validator::new(&header, "h", 1).is_ok();

@@ -219,6 +219,7 @@ fn certified_programs_survive_random_admissible_faults() {
         eff,
         max_crashes,
         max_clogs: 0,
+        ..FailureSpec::default()
     };
     survives_random_faults("retry-deliv", spec(6, 3, 0), 150);
     // classic-deliv survives a crash of the broadcaster before it sends or after it logged.

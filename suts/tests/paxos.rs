@@ -52,7 +52,8 @@ fn registry_entry() {
             eot: 7,
             eff: 6,
             max_crashes: 1,
-            max_clogs: 0
+            max_clogs: 0,
+            ..FailureSpec::default()
         }
     );
 }
@@ -206,6 +207,7 @@ fn no_counterexample_without_losses_after_round_2() {
         eff: 3,
         max_crashes: 0,
         max_clogs: 0,
+        ..FailureSpec::default()
     });
     assert_eq!(runs, 4_096);
     assert!(minimal.is_empty(), "{minimal:?}");
@@ -220,6 +222,7 @@ fn whole_spaces() {
         eff: 3,
         max_crashes: 1,
         max_clogs: 0,
+        ..FailureSpec::default()
     });
     assert_eq!(runs, 102_400);
     assert!(minimal.is_empty(), "{minimal:?}");
@@ -231,6 +234,7 @@ fn whole_spaces() {
         eff: 4,
         max_crashes: 0,
         max_clogs: 0,
+        ..FailureSpec::default()
     });
     assert_eq!(runs, 262_144);
     let mut second = vec![

@@ -30,7 +30,8 @@ fn registry_entry() {
             eot: 5,
             eff: 3,
             max_crashes: 1,
-            max_clogs: 0
+            max_clogs: 0,
+            ..FailureSpec::default()
         }
     );
 }

@@ -1,7 +1,8 @@
 //! The differential soundness suite: every search strategy against exhaustive enumeration.
 //!
 //! For every built-in SUT and every failure spec with EOT ≤ 6, EFF ≤ EOT, crashes ∈ {0, 1, 2}
-//! and clogs ∈ {0, 1} whose exact fault space has at most `FAULTLINE_SOUNDNESS_MAX` sets
+//! and clogs ∈ {0, 1} — and, beside omissions and crashes, one restart, one swizzle-clog or
+//! (async SUTs) one clock skew — whose exact fault space has at most `FAULTLINE_SOUNDNESS_MAX` sets
 //! (see [`space_max`]), LDFI must reach the verdict that running every admissible fault set
 //! reaches, through four doors:
 //!
@@ -26,7 +27,7 @@ use faultline_ldfi::{
     ExploreConfig, ExploreReport, GoalGuess, Judgement, Outcome, Silent, Verdict, canonical,
     check_foreign_trace, exact_count_spec, explore, foreign_judgement,
 };
-use faultline_trace::{FailureSpec, Fault, Trace};
+use faultline_trace::{FailureSpec, Fault, TimeModel, Trace};
 use num_bigint::BigUint;
 
 use ground_truth::{GroundTruth, SpecTruth, Truth};
@@ -43,30 +44,55 @@ fn space_max() -> u64 {
         .unwrap_or(default)
 }
 
-/// Every failure spec of the grid, smallest first, with its exact size.
-fn specs(nodes: u64) -> Vec<(FailureSpec, u64)> {
+/// Every failure spec of the grid, smallest first, with its exact size: omissions, crashes
+/// and clogs; then crash-restarts, a swizzle and (for async SUTs) clock skews, each on its
+/// own beside omissions and crashes.
+fn specs(nodes: u64, time_model: TimeModel) -> Vec<(FailureSpec, u64)> {
     let max = BigUint::from(space_max());
     let mut out = Vec::new();
+    let mut push = |spec: FailureSpec| {
+        let size = exact_count_spec(&spec, nodes);
+        if size <= max {
+            out.push((spec, u64::try_from(size).unwrap_or(u64::MAX)));
+        }
+    };
     for eot in 1..=6u64 {
         for eff in 0..=eot {
             for max_crashes in 0..=2u32 {
+                let base = FailureSpec {
+                    eot,
+                    eff,
+                    max_crashes,
+                    ..FailureSpec::default()
+                };
                 for max_clogs in 0..=1u32 {
-                    let spec = FailureSpec {
-                        eot,
-                        eff,
-                        max_crashes,
-                        max_clogs,
-                    };
-                    let size = exact_count_spec(&spec, nodes);
-                    if size <= max {
-                        out.push((spec, u64::try_from(size).unwrap_or(u64::MAX)));
-                    }
+                    push(FailureSpec { max_clogs, ..base });
+                }
+                if max_crashes > 0 {
+                    push(FailureSpec {
+                        max_restarts: 1,
+                        ..base
+                    });
+                }
+                push(FailureSpec {
+                    max_swizzles: 1,
+                    ..base
+                });
+                if time_model == TimeModel::Async {
+                    push(FailureSpec {
+                        max_skews: 1,
+                        max_skew_ns: SKEW_NS,
+                        ..base
+                    });
                 }
             }
         }
     }
     out
 }
+
+/// The skew of the grid: ±1 ms, the order of async-ack-deliv's round trips.
+const SKEW_NS: u64 = 1_000_000;
 
 /// The built-in invariant, as `explore` reads it.
 fn invariant_judgement(sut: &System, trace: &Trace) -> Judgement {
@@ -156,12 +182,15 @@ fn check(
 ) -> Option<String> {
     let expected = truth.verdict();
     let at = format!(
-        "{} EOT {} EFF {} crashes {} clogs {} via {door:?}",
+        "{} EOT {} EFF {} crashes {} clogs {} restarts {} swizzles {} skews {} via {door:?}",
         sut.name(),
         spec.eot,
         spec.eff,
         spec.max_crashes,
-        spec.max_clogs
+        spec.max_clogs,
+        spec.max_restarts,
+        spec.max_swizzles,
+        spec.max_skews
     );
     if report.verdict == Verdict::Inconclusive && expected == Verdict::Certified {
         // Sound, only less than complete: reported, not a failure.
@@ -253,10 +282,11 @@ fn ldfi_agrees_with_exhaustive_enumeration() {
             doors.push(Door::Spec);
         }
         let started = std::time::Instant::now();
-        let cases: Vec<(FailureSpec, u64, SpecTruth)> = specs(sut.nodes().len() as u64)
-            .into_iter()
-            .map(|(spec, size)| (spec, size, truths.truth(spec)))
-            .collect();
+        let cases: Vec<(FailureSpec, u64, SpecTruth)> =
+            specs(sut.nodes().len() as u64, sut.time_model())
+                .into_iter()
+                .map(|(spec, size)| (spec, size, truths.truth(spec)))
+                .collect();
         let truth_time = started.elapsed();
         // The searches are independent: run them on every core (each has its own Z3 context).
         let searches: Vec<(usize, Door)> = (0..cases.len())

@@ -8,7 +8,9 @@ use crate::NodeId;
 ///
 /// JSON form: `{"kind":"omission","src":"a","dst":"b","at":1}`, `{"kind":"crash","node":"a","at":2}`,
 /// `{"kind":"restart","node":"a","at":4}`, `{"kind":"clog","node":"b","from":2,"to":5}`,
-/// `{"kind":"partition","groups":[["a"],["b","c"]],"from":1,"to":3}`.
+/// `{"kind":"partition","groups":[["a"],["b","c"]],"from":1,"to":3}`,
+/// `{"kind":"swizzle","nodes":["a","b"],"clog_at":[2,3],"unclog_at":[6,5]}`,
+/// `{"kind":"skew","node":"a","by_ns":-5000000,"at":3}`.
 ///
 /// `Ord` is derived so that fault sets can live in `BTreeSet`s and print in a stable order.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -55,6 +57,29 @@ pub enum Fault {
         /// End of the partition (exclusive).
         to: u64,
     },
+    /// FoundationDB's swizzle-clog: `nodes[i]` is clogged (as by [`Fault::Clog`]) over
+    /// `[clog_at[i], unclog_at[i])`, and every clog starts before any unclog
+    /// (`max(clog_at) < min(unclog_at)`), so all are clogged together for a while and then
+    /// unclogged in an order of their own.
+    Swizzle {
+        /// The clogged nodes, distinct.
+        nodes: Vec<NodeId>,
+        /// When each node's clog starts (inclusive).
+        clog_at: Vec<u64>,
+        /// When each node's clog ends (exclusive); its held messages are delivered then.
+        unclog_at: Vec<u64>,
+    },
+    /// From time `at` on, `node`'s clock (`Cx::now`) reads simulated time plus `by_ns`
+    /// (never below 0). Timers still fire after their simulated delay: only what the node
+    /// reads changes. `async` time model only.
+    Skew {
+        /// The node whose clock drifts.
+        node: NodeId,
+        /// The offset in ns (negative: behind).
+        by_ns: i64,
+        /// First time at which the node reads the skewed clock.
+        at: u64,
+    },
 }
 
 impl Fault {
@@ -62,10 +87,75 @@ impl Fault {
     pub fn nodes(&self) -> Vec<&NodeId> {
         match self {
             Fault::Omission { src, dst, .. } => vec![src, dst],
-            Fault::Crash { node, .. } | Fault::Restart { node, .. } | Fault::Clog { node, .. } => {
-                vec![node]
-            }
+            Fault::Crash { node, .. }
+            | Fault::Restart { node, .. }
+            | Fault::Clog { node, .. }
+            | Fault::Skew { node, .. } => vec![node],
             Fault::Partition { groups, .. } => groups.iter().flatten().collect(),
+            Fault::Swizzle { nodes, .. } => nodes.iter().collect(),
+        }
+    }
+
+    /// A swizzle's members as `(node, clog_at, unclog_at)`, sorted by node (lists of unequal
+    /// length are cut to the shortest; validation refuses them). Empty for other faults.
+    pub fn swizzle_members(&self) -> Vec<(&NodeId, u64, u64)> {
+        let Fault::Swizzle {
+            nodes,
+            clog_at,
+            unclog_at,
+        } = self
+        else {
+            return Vec::new();
+        };
+        let mut members: Vec<(&NodeId, u64, u64)> = nodes
+            .iter()
+            .zip(clog_at)
+            .zip(unclog_at)
+            .map(|((node, from), to)| (node, *from, *to))
+            .collect();
+        members.sort();
+        members
+    }
+
+    /// Whether a swizzle has FoundationDB's shape: at least one node, distinct nodes, one
+    /// window per node, each non-empty, and every clog before every unclog. Other faults:
+    /// true.
+    pub fn is_well_formed_swizzle(&self) -> bool {
+        let Fault::Swizzle {
+            nodes,
+            clog_at,
+            unclog_at,
+        } = self
+        else {
+            return true;
+        };
+        let distinct: std::collections::BTreeSet<&NodeId> = nodes.iter().collect();
+        let last_clog = clog_at.iter().max();
+        let first_unclog = unclog_at.iter().min();
+        !nodes.is_empty()
+            && distinct.len() == nodes.len()
+            && clog_at.len() == nodes.len()
+            && unclog_at.len() == nodes.len()
+            && clog_at.iter().all(|&from| from >= 1)
+            && matches!((last_clog, first_unclog), (Some(c), Some(u)) if c < u)
+    }
+
+    /// The same fault with a swizzle's members sorted by node (sets compare equal whatever
+    /// order a user wrote them in).
+    #[must_use]
+    pub fn canonical(self) -> Fault {
+        if !matches!(self, Fault::Swizzle { .. }) {
+            return self;
+        }
+        let members: Vec<(NodeId, u64, u64)> = self
+            .swizzle_members()
+            .into_iter()
+            .map(|(node, from, to)| (node.clone(), from, to))
+            .collect();
+        Fault::Swizzle {
+            nodes: members.iter().map(|m| m.0.clone()).collect(),
+            clog_at: members.iter().map(|m| m.1).collect(),
+            unclog_at: members.iter().map(|m| m.2).collect(),
         }
     }
 
@@ -80,6 +170,15 @@ impl Fault {
                 let groups: Vec<String> = groups.iter().map(|g| g.join(",")).collect();
                 format!("partition {{{}}}[{from},{to})", groups.join("|"))
             }
+            Fault::Swizzle { .. } => {
+                let members: Vec<String> = self
+                    .swizzle_members()
+                    .iter()
+                    .map(|(node, from, to)| format!("{node}[{from},{to})"))
+                    .collect();
+                format!("swizzle {}", members.join(" "))
+            }
+            Fault::Skew { node, by_ns, at } => format!("skew {node}{by_ns:+}ns@{at}"),
         }
     }
 }

@@ -31,7 +31,7 @@ impl TimeModel {
 }
 
 /// The failure specification a run (or a search) is bounded by: Molly's ⟨EOT, EFF, Crashes⟩ plus clogs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FailureSpec {
     /// End of time: the last round (or step) of a run.
@@ -43,7 +43,35 @@ pub struct FailureSpec {
     /// At most this many clog windows.
     #[serde(default)]
     pub max_clogs: u32,
+    /// At most this many restarts: a crashed node may come back at a later time, with only
+    /// its persisted state (0: crash-stop only).
+    #[serde(default, skip_serializing_if = "is_zero_u32")]
+    pub max_restarts: u32,
+    /// At most this many swizzle-clogs (0 or 1).
+    #[serde(default, skip_serializing_if = "is_zero_u32")]
+    pub max_swizzles: u32,
+    /// At most this many clock skews (at most one per node; `async` only).
+    #[serde(default, skip_serializing_if = "is_zero_u32")]
+    pub max_skews: u32,
+    /// The largest clock offset a skew may have, in ns.
+    #[serde(default, skip_serializing_if = "is_zero_u64")]
+    pub max_skew_ns: u64,
+    /// Skews are multiples of this many ns (0: only ±`max_skew_ns`).
+    #[serde(default, skip_serializing_if = "is_zero_u64")]
+    pub skew_step_ns: u64,
 }
+
+fn is_zero_u32(value: &u32) -> bool {
+    *value == 0
+}
+
+fn is_zero_u64(value: &u64) -> bool {
+    *value == 0
+}
+
+/// The most skew magnitudes a failure spec may admit (`max_skew_ns / skew_step_ns`): each
+/// is a fault of its own in the space, so a finer grid is refused, not silently coarsened.
+pub const MAX_SKEW_STEPS: u64 = 64;
 
 impl FailureSpec {
     /// ⟨EOT, EFF, Crashes⟩ with no clog windows (Molly's failure spec).
@@ -53,7 +81,71 @@ impl FailureSpec {
             eff,
             max_crashes,
             max_clogs: 0,
+            max_restarts: 0,
+            max_swizzles: 0,
+            max_skews: 0,
+            max_skew_ns: 0,
+            skew_step_ns: 0,
         }
+    }
+
+    /// The skew offsets this spec admits, ascending: every non-zero multiple of the step
+    /// (`skew_step_ns`, or `max_skew_ns` when 0) within ±`max_skew_ns`. Empty when skews are
+    /// not admitted.
+    pub fn skew_offsets(&self) -> Vec<i64> {
+        if self.max_skews == 0 || self.max_skew_ns == 0 {
+            return Vec::new();
+        }
+        let step = if self.skew_step_ns == 0 {
+            self.max_skew_ns
+        } else {
+            self.skew_step_ns
+        };
+        let steps = (self.max_skew_ns / step).min(MAX_SKEW_STEPS);
+        let mut out = Vec::new();
+        for k in 1..=steps {
+            let by = i64::try_from(k * step).unwrap_or(i64::MAX);
+            out.push(-by);
+            out.push(by);
+        }
+        out.sort_unstable();
+        out
+    }
+
+    /// Why this spec's new bounds are unusable, if they are: more than one swizzle, a skew
+    /// grid finer than [`MAX_SKEW_STEPS`] magnitudes, a step that does not divide the
+    /// maximum, or skews without a magnitude. `(field, expected)` for error messages.
+    pub fn bound_problem(&self) -> Option<(&'static str, String)> {
+        if self.max_swizzles > 1 {
+            return Some(("max_swizzles", "0 or 1 (one swizzle-clog per run)".into()));
+        }
+        if self.max_skews > 0 && self.max_skew_ns == 0 {
+            return Some((
+                "max_skew_ns",
+                "a positive offset in ns when max_skews > 0".into(),
+            ));
+        }
+        if self.max_skew_ns > i64::MAX as u64 {
+            return Some(("max_skew_ns", format!("at most {}", i64::MAX)));
+        }
+        if self.skew_step_ns > 0 && self.max_skew_ns > 0 {
+            if self.max_skew_ns % self.skew_step_ns != 0 {
+                return Some((
+                    "skew_step_ns",
+                    format!("a divisor of max_skew_ns = {}", self.max_skew_ns),
+                ));
+            }
+            if self.max_skew_ns / self.skew_step_ns > MAX_SKEW_STEPS {
+                return Some((
+                    "skew_step_ns",
+                    format!(
+                        "at least max_skew_ns / {MAX_SKEW_STEPS} = {} (at most {MAX_SKEW_STEPS} magnitudes)",
+                        self.max_skew_ns.div_ceil(MAX_SKEW_STEPS)
+                    ),
+                ));
+            }
+        }
+        None
     }
 
     /// The same spec with at most `max_clogs` clog windows.

@@ -46,7 +46,8 @@ pub use error::TraceError;
 pub use event::{Event, EventKind};
 pub use fault::{Fault, faults_to_json, parse_faults};
 pub use header::{
-    FailureSpec, Goal, GoalScope, Header, LineageDecl, RunVerdict, SCHEMA, TimeModel,
+    FailureSpec, Goal, GoalScope, Header, LineageDecl, MAX_SKEW_STEPS, RunVerdict, SCHEMA,
+    TimeModel,
 };
 pub use io::{TraceReader, TraceWriter, read_and_validate, read_trace};
 pub use render::{EventFilter, write_chart, write_timeline};

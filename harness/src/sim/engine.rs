@@ -14,7 +14,9 @@ use faultline_trace::{Event, EventKind, Fault, Header, NodeId};
 use rand_chacha::ChaCha8Rng;
 use serde_json::Value;
 
-use crate::faults::{Action, ActionKind, FaultPlan, validate_fault_times, validate_faults};
+use crate::faults::{
+    Action, ActionKind, FaultPlan, validate_fault_model, validate_fault_times, validate_faults,
+};
 use crate::random::node_rng;
 use crate::{
     ClientEvent, Cx, Effect, HarnessError, Reactor, RunConfig, Simulator, TimerId, merge_patch,
@@ -167,6 +169,7 @@ impl<'s, R: Reactor> Engine<'s, R> {
         check_topology(sim.sut(), &ids)?;
         validate_faults(&config.faults, &ids)?;
         validate_fault_times(&config.faults, config.eot)?;
+        validate_fault_model(&config.faults, sim.time_model())?;
         let mut header = Header::new(
             run_id(sim.sut(), config),
             sim.sut(),
@@ -460,10 +463,11 @@ impl<'s, R: Reactor> Engine<'s, R> {
         call: impl FnOnce(&mut R, &mut Cx<'_>, &[NodeId]) -> Vec<Effect<R::Msg>>,
     ) -> Result<Vec<Scheduled<R::Msg>>, Stop> {
         let ids = &self.ids;
+        let now = self.plan.clock(node, self.lt, self.now);
         let slot = &mut self.nodes[node];
         let mut cx = Cx {
             me: &ids[node],
-            now: self.now,
+            now,
             lt: self.lt,
             rng: &mut slot.rng,
         };

@@ -56,6 +56,8 @@ pub struct ExploreArgs {
     /// At most this many clog windows (0..=1000).
     #[arg(long, value_parser = clap::value_parser!(u32).range(0..=CLOGS_MAX))]
     pub clogs: Option<u32>,
+    #[command(flatten)]
+    pub bounds: crate::cmd::fault_bounds::FaultBoundArgs,
     /// Keep going after the first counterexample to find every minimal one.
     #[arg(long)]
     pub all: bool,
@@ -175,14 +177,22 @@ pub enum StrategyArg {
 pub fn run(args: ExploreArgs) -> anyhow::Result<ExitCode> {
     let sut = lookup_sut(&args.sut)?;
     let defaults = sut.default_spec();
-    let spec = FailureSpec {
+    let spec = args.bounds.apply(FailureSpec {
         eot: args.eot.unwrap_or(defaults.eot),
         eff: args.eff.unwrap_or(defaults.eff),
         max_crashes: args.crashes.unwrap_or(defaults.max_crashes),
         max_clogs: args.clogs.unwrap_or(defaults.max_clogs),
-    };
+        ..defaults
+    });
     check_spec(&spec)?;
     check_crashes(sut, spec.max_crashes)?;
+    if spec.max_skews > 0 && sut.time_model() == faultline_trace::TimeModel::Rounds {
+        anyhow::bail!(
+            "--skews {}: {} runs in rounds, where a node's clock always reads 0; clock skews need an async SUT",
+            spec.max_skews,
+            sut.name()
+        );
+    }
     let mut config = ExploreConfig::new(spec);
     config.find_all = args.all;
     config.jobs = if args.jobs == 0 {
@@ -332,7 +342,7 @@ pub(crate) fn check_spec(spec: &FailureSpec) -> anyhow::Result<()> {
     if spec.eff > spec.eot {
         anyhow::bail!("--eff {}: must not exceed --eot {}", spec.eff, spec.eot);
     }
-    Ok(())
+    crate::cmd::fault_bounds::check_bounds(spec)
 }
 
 /// Wall time of the whole search and of the solver calls (measured here: the library reads

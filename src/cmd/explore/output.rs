@@ -161,12 +161,13 @@ pub(crate) fn report_text(target: &Target, report: &ExploreReport, timing: &Timi
     let spec = report.spec;
     let oracle = oracle_phrase(target, "and");
     let mut out = format!(
-        "explore {} — EOT {}, EFF {}, crashes ≤ {}, clogs ≤ {}; oracle: {oracle}\n",
+        "explore {} — EOT {}, EFF {}, crashes ≤ {}, clogs ≤ {}{}; oracle: {oracle}\n",
         sut.name(),
         spec.eot,
         spec.eff,
         spec.max_crashes,
-        spec.max_clogs
+        spec.max_clogs,
+        crate::cmd::fault_bounds::describe(&spec)
     );
     let verdict = match report.verdict {
         Verdict::Counterexample if !target.elle.is_empty() => {

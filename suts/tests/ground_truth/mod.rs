@@ -27,6 +27,7 @@ pub fn spec(eot: u64, eff: u64, max_crashes: u32) -> FailureSpec {
         eff,
         max_crashes,
         max_clogs: 0,
+        ..FailureSpec::default()
     }
 }
 

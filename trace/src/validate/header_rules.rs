@@ -44,6 +44,9 @@ pub(super) fn check(header: &Header, file: &str, line: u64) -> Result<(), TraceE
         check_fault(fault, |node| seen.contains(node), at, &field)?;
         check_window_end(fault, eot, at, &field)?;
     }
+    if let Some((field, expected)) = header.failure_spec.and_then(|spec| spec.bound_problem()) {
+        return Err(at.field(format!("failure_spec.{field}"), expected, None));
+    }
     if let Some(spec) = header.failure_spec
         && spec.eff > spec.eot
     {
@@ -78,6 +81,13 @@ pub(super) fn check_fault(
             ));
         }
     }
+    if !fault.is_well_formed_swizzle() {
+        return Err(at.field(
+            field.to_string(),
+            "a swizzle with distinct nodes, one clog_at and one unclog_at per node, times from 1, and every clog before every unclog (max(clog_at) < min(unclog_at))",
+            Some(fault.short()),
+        ));
+    }
     if let Fault::Clog { from, to, .. } | Fault::Partition { from, to, .. } = fault
         && *from >= *to
     {
@@ -99,6 +109,16 @@ fn check_window_end(
     at: At<'_>,
     field: &str,
 ) -> Result<(), TraceError> {
+    let last_unclog = fault.swizzle_members().iter().map(|m| m.2).max();
+    if let (Fault::Swizzle { .. }, Some(to), Some(eot)) = (fault, last_unclog, eot)
+        && to > eot
+    {
+        return Err(at.field(
+            format!("{field}.unclog_at"),
+            format!("at most failure_spec.eot = {eot} (every fault lies inside the run: a window ends by the end of time)"),
+            Some(to.to_string()),
+        ));
+    }
     if let (Fault::Clog { from, to, .. } | Fault::Partition { from, to, .. }, Some(eot)) =
         (fault, eot)
         && !super::Validator::window_in_run(*from, *to, Some(eot))
@@ -121,5 +141,7 @@ fn kind(fault: &Fault) -> &'static str {
         Fault::Restart { .. } => "restart",
         Fault::Clog { .. } => "clog",
         Fault::Partition { .. } => "partition",
+        Fault::Swizzle { .. } => "swizzle",
+        Fault::Skew { .. } => "skew",
     }
 }
