@@ -134,7 +134,14 @@ impl Problem {
                 self.add_tried(faults, affecting, latest_crash, latest_skew);
                 match goal {
                     None => self.catalog.assert_bounds(&self.solver, &self.model),
-                    Some(goal) if goal.lineage.is_empty() => {}
+                    // Bounds over the restart and skew ladders the blocks made (without them,
+                    // nothing is asserted here, as before they existed: Z3's answers depend on
+                    // the order of assertions, and pinned run counts on Z3's answers).
+                    Some(goal) if goal.lineage.is_empty() => {
+                        if self.model.restarts_allowed() || self.model.skews_allowed() {
+                            self.catalog.assert_bounds(&self.solver, &self.model);
+                        }
+                    }
                     Some(goal) => {
                         let run_index = self.runs_encoded;
                         self.runs_encoded += 1;
@@ -312,7 +319,9 @@ impl Problem {
         }
         // A restart of a node this set crashes always runs its `init` again.
         for fault in faults {
-            if let Fault::Crash { node, .. } = fault {
+            if let Fault::Crash { node, .. } = fault
+                && self.model.restarts_allowed()
+            {
                 let restarts_here = faults
                     .iter()
                     .any(|f| matches!(f, Fault::Restart { node: n, .. } if n == node));
@@ -347,7 +356,6 @@ impl Problem {
         }
         self.solver.assert(Bool::or(&escape));
         self.tried.insert(faults.to_vec());
-        self.catalog.assert_bounds(&self.solver, &self.model);
     }
 
     /// "Not every fault of `set` (or a stronger one) is chosen."
