@@ -25,5 +25,7 @@ mod guide;
 mod shard;
 mod store;
 mod suggest_db;
+// Issue 10: restarts, swizzle-clogs and clock skews in the search.
+mod fault_kinds;
 // Issue 12: the HTML report, checked in a real browser.
 mod report;

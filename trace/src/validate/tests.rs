@@ -338,3 +338,55 @@ fn header_windows_end_by_the_end_of_time() {
     assert!(!crate::Validator::window_in_run(2, 2, None));
     assert!(!crate::Validator::window_in_run(2, 5, Some(4)));
 }
+
+/// Swizzles in a header have FoundationDB's shape and end by the end of time; a failure spec's
+/// new bounds are usable (one swizzle at most, a skew grid of at most 64 magnitudes).
+#[test]
+fn header_swizzles_and_skew_bounds_are_checked() {
+    let with = |fault: &str, spec: &str| {
+        HEADER.replace(
+            r#""at":1}]"#,
+            &format!(r#""at":1}},{fault}],"failure_spec":{spec}"#),
+        )
+    };
+    let check = |header: String| {
+        let text = format!("{header}\n");
+        read_and_validate(TraceReader::new(text.as_bytes(), "h.jsonl").unwrap()).map(|_| ())
+    };
+    let spec = r#"{"eot":6,"eff":2,"max_crashes":0,"max_swizzles":1}"#;
+    let good = r#"{"kind":"swizzle","nodes":["a","b"],"clog_at":[2,3],"unclog_at":[6,4]}"#;
+    assert!(check(with(good, spec)).is_ok());
+    let skew = r#"{"kind":"skew","node":"a","by_ns":-5,"at":2}"#;
+    assert!(check(with(skew, spec)).is_ok());
+    let unshaped = r#"{"kind":"swizzle","nodes":["a","b"],"clog_at":[2,5],"unclog_at":[4,6]}"#;
+    let err = check(with(unshaped, spec)).unwrap_err();
+    assert_eq!(err.field(), Some("faults[1]"), "{err}");
+    assert!(
+        err.to_string().contains("every clog before every unclog"),
+        "{err}"
+    );
+    let late = r#"{"kind":"swizzle","nodes":["a"],"clog_at":[2],"unclog_at":[7]}"#;
+    let err = check(with(late, spec)).unwrap_err();
+    assert_eq!(err.field(), Some("faults[1].unclog_at"), "{err}");
+    for (bad_spec, field) in [
+        (
+            r#"{"eot":6,"eff":2,"max_crashes":0,"max_swizzles":2}"#,
+            "failure_spec.max_swizzles",
+        ),
+        (
+            r#"{"eot":6,"eff":2,"max_crashes":0,"max_skews":1}"#,
+            "failure_spec.max_skew_ns",
+        ),
+        (
+            r#"{"eot":6,"eff":2,"max_crashes":0,"max_skews":1,"max_skew_ns":10,"skew_step_ns":3}"#,
+            "failure_spec.skew_step_ns",
+        ),
+        (
+            r#"{"eot":6,"eff":2,"max_crashes":0,"max_skews":1,"max_skew_ns":650,"skew_step_ns":10}"#,
+            "failure_spec.skew_step_ns",
+        ),
+    ] {
+        let err = check(with(good, bad_spec)).unwrap_err();
+        assert_eq!(err.field(), Some(field), "{bad_spec}: {err}");
+    }
+}
