@@ -39,7 +39,7 @@ pub struct ReportArgs {
     #[arg(long, value_name = "FILE", conflicts_with_all = ["trace", "from_json"])]
     pub db: Option<PathBuf>,
     /// Only this search of the store (an id from `faultline db ls`).
-    #[arg(long, value_name = "ID")]
+    #[arg(long, value_name = "ID", conflicts_with_all = ["trace", "from_json"])]
     pub search: Option<i64>,
     /// One run: its sequence chart, step-through view and lineage; LTL proofs with `--spec`;
     /// elle-lite's anomalies when the trace has client (invoke/ok/fail/info) events.
@@ -51,12 +51,12 @@ pub struct ReportArgs {
     pub from_json: Option<PathBuf>,
     /// Check the trace with this LTL spec: the proofs are shown and the first failing event
     /// is highlighted in the chart.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["store", "db"])]
     pub spec: Option<PathBuf>,
     /// A failure-free trace of the same system: the page draws its lineage with the supports
     /// that `--trace`'s faults (its header's `faults`) break (default: the lineage of
     /// `--trace` itself).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["store", "db"])]
     pub baseline: Option<PathBuf>,
     /// Where to write the page (`-`: standard output). Required but for a store's text report.
     #[arg(short = 'o', long = "output", value_name = "OUT.html")]

@@ -416,6 +416,22 @@ fn report_refuses_what_is_not_a_search() {
         .args(["report", "-o", "x.html"])
         .assert()
         .code(2);
+    // An option that would be ignored is refused: a store has no --spec, a trace no --search.
+    let trace = write(dir.path(), "kv.jsonl", FOREIGN);
+    faultline()
+        .args(["report", "--search", "1", "-o", "-", "--trace"])
+        .arg(&trace)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("cannot be used with"));
+    for option in ["--spec", "--baseline"] {
+        faultline()
+            .args(["report", "--db", "x.db", "-o", "-", option])
+            .arg(&trace)
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains("cannot be used with"));
+    }
     let unknown = write(
         dir.path(),
         "other.json",
