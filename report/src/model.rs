@@ -79,6 +79,11 @@ pub struct SearchSummary {
     pub bound: Option<String>,
     /// Why the verdict is inconclusive, if it is.
     pub inconclusive_reason: Option<String>,
+    /// A certificate from covering the space, not from lineage: no run named a goal, so every
+    /// admissible fault set was run or adds to a run only faults that change nothing.
+    pub by_cover: bool,
+    /// elle-lite's consistency models, when client histories were part of the oracle.
+    pub elle: Vec<String>,
 }
 
 /// One run of a search.

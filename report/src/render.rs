@@ -156,7 +156,24 @@ fn summary(report: &Report, out: &mut String) {
     }
     row("seed", search.seed.to_string());
     row("strategy", search.strategy.clone());
-    row("oracle", search.oracle.clone());
+    let oracle = if search.elle.is_empty() {
+        search.oracle.clone()
+    } else {
+        format!(
+            "{} and elle-lite ({})",
+            search.oracle,
+            search.elle.join(", ")
+        )
+    };
+    row("oracle", oracle);
+    if search.by_cover {
+        row(
+            "certified by",
+            "covering the space: no run named a goal (no lineage to break), so every \
+             admissible fault set was run, or adds to a run only faults that change nothing"
+                .into(),
+        );
+    }
     row(
         "runs",
         format!("{} (failure-free and failing runs included)", search.runs),

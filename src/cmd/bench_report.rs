@@ -191,6 +191,8 @@ fn summary(runs: u64, spec: FailureSpec) -> SearchSummary {
         explored_fraction: runs as f64 / 98_765_432_109_876_543_210.0,
         bound: None,
         inconclusive_reason: None,
+        by_cover: false,
+        elle: Vec::new(),
     }
 }
 

@@ -86,6 +86,14 @@ fn ls(db: &std::path::Path, json: bool) -> anyhow::Result<()> {
     let store = Store::open_existing(db)?;
     let searches = store.searches()?;
     if json {
+        let searches: Vec<_> = searches
+            .iter()
+            .map(|search| {
+                let mut value = json!(search);
+                value["by_cover"] = json!(by_cover(search));
+                value
+            })
+            .collect();
         super::write_json("db-ls", json!({ "searches": searches }), true)?;
         return Ok(());
     }
@@ -100,7 +108,7 @@ fn ls(db: &std::path::Path, json: bool) -> anyhow::Result<()> {
             spec["eot"], spec["eff"], spec["max_crashes"], spec["max_clogs"]
         );
         text.push_str(&format!(
-            "{:>4}  {:<18} {:<12} {:<10} {:>6} {:>6}  {}{}\n",
+            "{:>4}  {:<18} {:<12} {:<10} {:>6} {:>6}  {}{}{}\n",
             search.id,
             super::sanitize(&search.sut),
             spec,
@@ -108,6 +116,7 @@ fn ls(db: &std::path::Path, json: bool) -> anyhow::Result<()> {
             search.runs,
             search.counterexamples,
             search.verdict.as_deref().unwrap_or("(unfinished)"),
+            if by_cover(search) { " (by cover)" } else { "" },
             search
                 .shard
                 .as_deref()
@@ -117,6 +126,17 @@ fn ls(db: &std::path::Path, json: bool) -> anyhow::Result<()> {
     }
     super::write_stdout(&text)?;
     Ok(())
+}
+
+/// Whether a finished search certified by covering the space (its stored report says so):
+/// such a certificate promises less than one from lineage, so the listing says which it is.
+pub(crate) fn by_cover(search: &faultline_store::SearchSummary) -> bool {
+    search
+        .report
+        .as_deref()
+        .and_then(|text| serde_json::from_str::<serde_json::Value>(text).ok())
+        .and_then(|report| report["by_cover"].as_bool())
+        .unwrap_or(false)
 }
 
 fn show(db: &std::path::Path, run_id: &str, trace: Option<PathBuf>) -> anyhow::Result<ExitCode> {

@@ -39,7 +39,7 @@ pub struct ReportArgs {
     #[arg(long, value_name = "FILE", conflicts_with_all = ["trace", "from_json"])]
     pub db: Option<PathBuf>,
     /// Only this search of the store (an id from `faultline db ls`).
-    #[arg(long, value_name = "ID")]
+    #[arg(long, value_name = "ID", conflicts_with_all = ["trace", "from_json"])]
     pub search: Option<i64>,
     /// One run: its sequence chart, step-through view and lineage; LTL proofs with `--spec`;
     /// elle-lite's anomalies when the trace has client (invoke/ok/fail/info) events.
@@ -51,12 +51,12 @@ pub struct ReportArgs {
     pub from_json: Option<PathBuf>,
     /// Check the trace with this LTL spec: the proofs are shown and the first failing event
     /// is highlighted in the chart.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["store", "db"])]
     pub spec: Option<PathBuf>,
     /// A failure-free trace of the same system: the page draws its lineage with the supports
     /// that `--trace`'s faults (its header's `faults`) break (default: the lineage of
     /// `--trace` itself).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["store", "db"])]
     pub baseline: Option<PathBuf>,
     /// Where to write the page (`-`: standard output). Required but for a store's text report.
     #[arg(short = 'o', long = "output", value_name = "OUT.html")]
@@ -202,8 +202,13 @@ pub(crate) fn trace_report(
         (0, _) if anomalies.is_some() => (
             "invalid",
             format!(
-                "elle-lite: the client history is not strict-serializable ({})",
-                anomalies.unwrap_or_default()
+                "elle-lite: the client history is not strict-serializable ({}){}",
+                anomalies.unwrap_or_default(),
+                // The run's own judgement, when it found a bug too, is not hidden by elle's.
+                match header.verdict {
+                    Some(verdict) if verdict.as_str() == "bad" => "; the trace's own verdict: bad",
+                    _ => "",
+                }
             ),
         ),
         (0, _) if !run.properties.is_empty() => {
@@ -235,11 +240,24 @@ pub(crate) fn trace_report(
     Ok(report)
 }
 
-/// The chart, step-through, proofs and anomalies of one trace.
+/// The chart, step-through, proofs and anomalies of one trace (elle-lite's default model,
+/// strict-serializable).
 pub(crate) fn run_section(
     trace: Trace,
     label: String,
     spec: Option<&Path>,
+    notes: &mut Vec<String>,
+) -> anyhow::Result<RunSection> {
+    run_section_under(trace, label, spec, &[], notes)
+}
+
+/// [`run_section`] with elle-lite under `models` (none: its default), so that a search's page
+/// judges the client history as the search did.
+fn run_section_under(
+    trace: Trace,
+    label: String,
+    spec: Option<&Path>,
+    models: &[String],
     notes: &mut Vec<String>,
 ) -> anyhow::Result<RunSection> {
     let (properties, failing_event) = match spec {
@@ -247,7 +265,7 @@ pub(crate) fn run_section(
         None => (Vec::new(), None),
     };
     let elle = if trace.events.iter().any(|e| is_client(e.kind)) {
-        match elle_section(&trace, &label) {
+        match elle_section(&trace, &label, models) {
             Ok(section) => Some(section),
             Err(err) => {
                 notes.push(format!(
@@ -345,9 +363,13 @@ fn failing_event(proof: &Value) -> Option<u64> {
     })
 }
 
-fn elle_section(trace: &Trace, name: &str) -> anyhow::Result<ElleSection> {
+fn elle_section(trace: &Trace, name: &str, models: &[String]) -> anyhow::Result<ElleSection> {
     let history = super::elle::history_from_events(trace, name)?;
-    let result = elle_lite::check(&history, &elle_lite::CheckOptions::default())?;
+    let mut options = elle_lite::CheckOptions::default();
+    if !models.is_empty() {
+        options.consistency_models = Some(models.to_vec());
+    }
+    let result = elle_lite::check(&history, &options)?;
     Ok(ElleSection {
         valid: match result.valid {
             elle_lite::Validity::Valid => "valid",
@@ -411,15 +433,20 @@ pub(crate) fn search_report(json: &Value) -> anyhow::Result<Report> {
             "the search's JSON has no run history: run `faultline explore --json --show-runs` for the run table and the coverage chart".into(),
         );
     }
-    let (sut, seed, spec, oracle) = (
+    let (sut, seed, spec, oracle, models) = (
         summary.sut.clone(),
         summary.seed,
         summary.spec,
         summary.oracle.clone(),
+        summary.elle.clone(),
     );
     report.search = Some(summary);
     match (builtin_system(&sut), spec) {
         (Some(system), Some(spec)) => {
+            let oracle = SearchOracle {
+                spec_file: &oracle,
+                elle: &models,
+            };
             rerun(system, seed, spec, &oracle, counterexample, &mut report)?;
         }
         (None, _) => report.notes.push(format!(
@@ -461,21 +488,54 @@ fn summary(json: &Value) -> anyhow::Result<SearchSummary> {
         explored_fraction: json["explored_fraction"].as_f64().unwrap_or(0.0),
         bound: json["bound_hit"]["bound"].as_str().map(str::to_string),
         inconclusive_reason: text("inconclusive_reason"),
+        by_cover: json["by_cover"].as_bool().unwrap_or(false),
+        elle: json["elle"]
+            .as_array()
+            .map(|models| {
+                models
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default(),
     })
 }
 
 /// The banner's line: what broke, or why there is nothing to show.
 fn headline(summary: &SearchSummary, verdict: &str, counterexample: Option<&[Fault]>) -> String {
+    // The oracle as `explore` names it: the invariant or the spec, and elle-lite's models.
+    let base = if summary.oracle == "built-in invariant" {
+        "the built-in invariant".to_string()
+    } else {
+        format!("the spec {}", summary.oracle)
+    };
+    let models = summary.elle.join(", ");
     match (counterexample, verdict) {
         (Some(faults), _) => {
             let faults: Vec<String> = faults.iter().map(Fault::short).collect();
-            let oracle = if summary.oracle == "built-in invariant" {
-                "the built-in invariant".to_string()
+            let oracle = if summary.elle.is_empty() {
+                format!("{base} is violated")
             } else {
-                format!("the spec {}", summary.oracle)
+                format!("a run fails {base} or elle-lite ({models})")
             };
-            format!("{oracle} is violated under {}", faults.join(", "))
+            format!("{oracle} under {}", faults.join(", "))
         }
+        (None, "certified") if summary.strategy == "exhaustive" => format!(
+            "every admissible fault set was run; none violates {base}{} ({} runs)",
+            if models.is_empty() {
+                String::new()
+            } else {
+                format!(" or elle-lite ({models})")
+            },
+            summary.runs
+        ),
+        // A certificate without lineage must not read like one from lineage.
+        (None, "certified") if summary.by_cover => format!(
+            "no run named a goal, so the search covered the space: every admissible fault set \
+             was run, or adds to a run only faults that change nothing ({} runs)",
+            summary.runs
+        ),
         (None, "certified") => format!(
             "no admissible fault set breaks the outcome ({} runs)",
             summary.runs
@@ -511,18 +571,27 @@ fn history(json: &Value) -> anyhow::Result<Option<Vec<RunRow>>> {
     Ok(Some(rows))
 }
 
+/// A search's oracle as its JSON names it.
+struct SearchOracle<'a> {
+    /// `built-in invariant` or the spec file.
+    spec_file: &'a str,
+    /// elle-lite's models (none: no client-history oracle).
+    elle: &'a [String],
+}
+
 /// Re-runs the failure-free run and the counterexample of a built-in SUT, fills the chart
 /// (the counterexample, or the failure-free run of a search without one) and the lineage.
 fn rerun(
     system: &'static System,
     seed: u64,
     spec: FailureSpec,
-    oracle: &str,
+    oracle: &SearchOracle<'_>,
     counterexample: Option<Vec<Fault>>,
     report: &mut Report,
 ) -> anyhow::Result<()> {
     let runner = faultline::search::runner(system, seed, spec);
-    let spec_file = (oracle != "built-in invariant").then(|| PathBuf::from(oracle));
+    let spec_file =
+        (oracle.spec_file != "built-in invariant").then(|| PathBuf::from(oracle.spec_file));
     let spec_oracle = match &spec_file {
         Some(path) => match SpecOracle::load(path) {
             Ok(oracle) => Some(oracle),
@@ -551,12 +620,25 @@ fn rerun(
         }
     };
     let faults = counterexample.clone().unwrap_or_default();
-    match lineage_section(
-        &failure_free,
-        Some(goal.events()),
-        "lineage of the failure-free run's outcome",
-        faults,
-    ) {
+    let goal = goal.events();
+    // The search's lineage is what the oracle named; when it named nothing (elle-lite, or a
+    // property without a goal), the graph drawn is not what the search reasoned with.
+    let label = if !oracle.elle.is_empty() {
+        report.notes.push(format!(
+            "elle-lite ({}) names no goal, so the search did not use this lineage: it is the lineage of {}'s outcome on the failure-free run, for orientation",
+            oracle.elle.join(", "),
+            if spec_oracle.is_some() { "the spec" } else { "the built-in invariant" }
+        ));
+        "lineage of the failure-free run's outcome under the spec or invariant alone"
+    } else if goal.is_empty() {
+        report.notes.push(
+            "the oracle named no goal on the failure-free run, so the search did not use lineage: the graph is the lineage of the run's last derivations, for orientation".into(),
+        );
+        "lineage of the failure-free run's last derivations (the oracle named no goal)"
+    } else {
+        "lineage of the failure-free run's outcome"
+    };
+    match lineage_section(&failure_free, Some(goal), label, faults) {
         Ok(section) => report.lineage = section,
         Err(err) => report.notes.push(format!("no lineage graph: {err:#}")),
     }
@@ -568,6 +650,12 @@ fn rerun(
         ),
         None => (failure_free, "the failure-free run".to_string()),
     };
-    report.run = Some(run_section(trace, label, spec_path, &mut report.notes)?);
+    report.run = Some(run_section_under(
+        trace,
+        label,
+        spec_path,
+        oracle.elle,
+        &mut report.notes,
+    )?);
     Ok(())
 }

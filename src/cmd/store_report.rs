@@ -36,6 +36,11 @@ fn case(
             .map(|(_, faults, _)| format!("counterexample: {faults}")),
         "inconclusive" => report["inconclusive_reason"].as_str().map(str::to_string),
         "unfinished" => Some("the search has not finished (run it again to resume)".into()),
+        "certified" if report["by_cover"].as_bool() == Some(true) => Some(
+            "certified by covering the space: no run named a goal, so every admissible fault \
+             set was run, or adds to a run only faults that change nothing"
+                .into(),
+        ),
         _ => None,
     };
     let mut details = vec![

@@ -293,6 +293,55 @@ fn hostile_input_cannot_inject_markup_or_script() {
     assert!(svg.contains("&lt;/script&gt;"));
 }
 
+/// A trace whose names and payloads carry terminal escapes (ESC, BEL, the 8-bit CSI).
+const ESCAPES: &str = r#"{"schema":"faultline-trace/v1","run_id":"r\u001b[2J","sut":"s\u001b]0;title\u0007","time_model":"rounds","nodes":["a\u001b[31m","b\u009b2J"]}
+{"id":0,"kind":"send","lt":1,"src":"a\u001b[31m","dst":"b\u009b2J","msg_id":0,"type":"t\u001b[5m","payload":"p\u001b[2J\u007f"}
+{"id":1,"kind":"deliver","lt":2,"src":"a\u001b[31m","dst":"b\u009b2J","msg_id":0,"sent_lt":1}
+{"id":2,"kind":"derive","lt":2,"node":"b\u009b2J","fact":["f\u001b[41m"],"parents":[1]}
+"#;
+
+fn has_terminal_escape(bytes: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(bytes);
+    text.chars()
+        .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+}
+
+#[test]
+fn terminal_escapes_never_reach_the_terminal() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let trace = write(dir.path(), "esc.jsonl", ESCAPES);
+    let mut outputs = Vec::new();
+    for args in [
+        &["report", "-o", "-", "--trace"][..],
+        &["trace", "show", "--html"][..],
+        &["lineage", "--svg"][..],
+    ] {
+        let output = faultline()
+            .args(args)
+            .arg(&trace)
+            .output()
+            .expect("faultline runs");
+        assert_eq!(output.status.code(), Some(0), "{args:?}");
+        assert!(
+            !has_terminal_escape(&output.stdout),
+            "{args:?} printed a control character"
+        );
+        outputs.push(String::from_utf8(output.stdout).expect("utf-8"));
+    }
+    // Shown, not dropped: visible in the markup, intact in the data.
+    assert!(
+        outputs[0].contains("<title>s\\u{1b}]0;title\\u{7}"),
+        "{}",
+        outputs[0]
+    );
+    assert_eq!(page_data(&outputs[0])["run"]["nodes"][1], "b\u{9b}2J");
+    assert!(
+        outputs[2].contains("a\\u{1b}[31m→b\\u{9b}2J"),
+        "{}",
+        outputs[2]
+    );
+}
+
 #[test]
 fn lineage_svg_draws_every_vertex_without_graphviz() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -367,6 +416,22 @@ fn report_refuses_what_is_not_a_search() {
         .args(["report", "-o", "x.html"])
         .assert()
         .code(2);
+    // An option that would be ignored is refused: a store has no --spec, a trace no --search.
+    let trace = write(dir.path(), "kv.jsonl", FOREIGN);
+    faultline()
+        .args(["report", "--search", "1", "-o", "-", "--trace"])
+        .arg(&trace)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("cannot be used with"));
+    for option in ["--spec", "--baseline"] {
+        faultline()
+            .args(["report", "--db", "x.db", "-o", "-", option])
+            .arg(&trace)
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains("cannot be used with"));
+    }
     let unknown = write(
         dir.path(),
         "other.json",
@@ -386,6 +451,183 @@ fn report_refuses_what_is_not_a_search() {
     );
 }
 
+/// `explore ARGS --db DB`; returns its exit code.
+fn explore_into(db: &Path, args: &[&str]) -> Option<i32> {
+    let output = faultline()
+        .arg("explore")
+        .args(args)
+        .arg("--db")
+        .arg(db)
+        .output()
+        .expect("explore runs");
+    output.status.code()
+}
+
+#[test]
+fn the_issues_db_form_and_the_positional_store_give_the_same_page() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("x.db");
+    assert_eq!(explore_into(&db, &["--sut", "ack-deliv"]), Some(0));
+    assert_eq!(explore_into(&db, &["--sut", "retry-deliv"]), Some(1));
+    let by_option = dir.path().join("option.html");
+    faultline()
+        .args(["report", "--db"])
+        .arg(&db)
+        .args(["--search", "2", "-o"])
+        .arg(&by_option)
+        .assert()
+        .code(0);
+    let by_position = dir.path().join("position.html");
+    faultline()
+        .arg("report")
+        .arg(&db)
+        .args(["--search", "2", "-o"])
+        .arg(&by_position)
+        .assert()
+        .code(0);
+    let page = read(&by_option);
+    assert_eq!(page, read(&by_position), "one page, either spelling");
+    assert_self_contained(&page);
+    assert!(page.contains("data-verdict=\"counterexample\""));
+    assert!(page.contains("faultline run --sut retry-deliv --eot 4 --faults"));
+    let data = page_data(&page);
+    let drops = data["run"]["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter(|e| e["kind"] == "drop")
+        .count();
+    assert_eq!(drops, 1, "the counterexample's chart");
+    assert_eq!(
+        data["runs"].as_array().map(Vec::len),
+        Some(3),
+        "the stored runs"
+    );
+    // Without --search: the last search; --search 1: the certificate, in green.
+    let last = dir.path().join("last.html");
+    faultline()
+        .args(["report", "--db"])
+        .arg(&db)
+        .arg("-o")
+        .arg(&last)
+        .assert()
+        .code(0);
+    assert_eq!(read(&last), page);
+    let first = dir.path().join("first.html");
+    faultline()
+        .args(["report", "--db"])
+        .arg(&db)
+        .args(["--search", "1", "-o"])
+        .arg(&first)
+        .assert()
+        .code(0);
+    let cert = read(&first);
+    assert!(cert.contains("data-verdict=\"certified\"") && cert.contains("class=\"banner pass\""));
+    assert!(cert.contains("no admissible fault set breaks the outcome"));
+    assert!(
+        !cert.contains("covered the space"),
+        "a certificate from lineage"
+    );
+}
+
+#[test]
+fn a_certificate_by_cover_says_how_it_was_reached() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("x.db");
+    let args = ["--sut", "kv-append-sync", "--elle", "strict-serializable"];
+    assert_eq!(explore_into(&db, &args), Some(0));
+    let page_path = dir.path().join("cover.html");
+    faultline()
+        .args(["report", "--db"])
+        .arg(&db)
+        .args(["--search", "1", "-o"])
+        .arg(&page_path)
+        .assert()
+        .code(0);
+    let page = read(&page_path);
+    assert!(page.contains("data-verdict=\"certified\""));
+    assert!(
+        page.contains("no run named a goal, so the search covered the space"),
+        "the banner"
+    );
+    assert!(
+        !page.contains("no admissible fault set breaks the outcome"),
+        "the wording of a certificate from lineage"
+    );
+    assert!(page.contains("<dt>certified by</dt>"), "the summary");
+    assert!(page.contains("built-in invariant and elle-lite (strict-serializable)"));
+    assert!(
+        page.contains("elle-lite (strict-serializable) names no goal"),
+        "the lineage drawn is not one the search used"
+    );
+    // The store's listing and text report say it too.
+    let ls = faultline()
+        .args(["db", "ls"])
+        .arg(&db)
+        .output()
+        .expect("db ls runs");
+    let ls = String::from_utf8(ls.stdout).expect("utf-8");
+    assert!(ls.contains("certified (by cover)"), "{ls}");
+    let ls = faultline()
+        .args(["db", "ls", "--json"])
+        .arg(&db)
+        .output()
+        .expect("db ls runs");
+    let ls: Value = serde_json::from_slice(&ls.stdout).expect("JSON");
+    assert_eq!(ls["searches"][0]["by_cover"], true);
+    let text = faultline()
+        .args(["report", "--db"])
+        .arg(&db)
+        .output()
+        .expect("report runs");
+    assert_eq!(text.status.code(), Some(0));
+    let text = String::from_utf8(text.stdout).expect("utf-8");
+    assert!(text.contains("certified by covering the space"), "{text}");
+    // A lineage certificate is listed without the mark.
+    assert_eq!(explore_into(&db, &["--sut", "ack-deliv"]), Some(0));
+    let ls = faultline()
+        .args(["db", "ls"])
+        .arg(&db)
+        .output()
+        .expect("db ls runs");
+    let ls = String::from_utf8(ls.stdout).expect("utf-8");
+    assert_eq!(ls.matches("(by cover)").count(), 1, "{ls}");
+}
+
+#[test]
+fn an_elle_counterexample_names_elle_and_its_model() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let page_path = dir.path().join("elle.html");
+    let output = faultline()
+        .args([
+            "explore",
+            "--sut",
+            "kv-append",
+            "--elle",
+            "strict-serializable",
+            "--report",
+        ])
+        .arg(&page_path)
+        .output()
+        .expect("explore runs");
+    assert_eq!(output.status.code(), Some(1), "a stale read");
+    let page = read(&page_path);
+    assert!(page.contains("data-verdict=\"counterexample\""));
+    assert!(
+        page.contains("a run fails the built-in invariant or elle-lite (strict-serializable)"),
+        "the banner names the oracle that failed"
+    );
+    assert!(page.contains("id=\"elle-section\"") && page.contains("(invalid)"));
+    let data = page_data(&page);
+    let clients = data["run"]["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter(|e| e["kind"] == "invoke")
+        .count();
+    assert!(clients > 0, "client operations in the chart");
+}
+
 // ----- in a real browser ---------------------------------------------------------------------
 
 /// The Chromium binary: `$FAULTLINE_CHROMIUM`, else the first of chromium, chromium-browser,
@@ -399,6 +641,20 @@ fn chromium() -> Option<PathBuf> {
         .iter()
         .flat_map(|name| std::env::split_paths(&path).map(move |dir| dir.join(name)))
         .find(|candidate| candidate.is_file())
+}
+
+/// Says why a browser test does not run: only where Chromium cannot be installed, never in
+/// CI (`scripts/setup.sh` installs it there, so a skip would hide a test that never ran).
+fn skip_without_browser(test: &str) {
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{test}: CI must have Chromium (scripts/setup.sh installs Debian's `chromium`; or set \
+         FAULTLINE_CHROMIUM)"
+    );
+    eprintln!(
+        "SKIPPED {test}: no Chromium (install Debian's `chromium` package, run \
+         scripts/setup.sh, or set FAULTLINE_CHROMIUM)"
+    );
 }
 
 /// Runs headless Chromium on `page` with `extra` arguments; returns (stdout, stderr). Killed
@@ -461,24 +717,21 @@ fn body_attribute(dom: &str, name: &str) -> Option<String> {
     Some(body[start..start + body[start..].find('"')?].to_string())
 }
 
-/// Console messages that are errors of the page (Chromium's own noise on stderr is not).
+/// Console messages of the page (Chromium's own noise on stderr is not one). Chromium logs
+/// every console message at INFO, `console.error` and the refusals of the page's policy
+/// included, so the level cannot tell errors apart; the page writes nothing to the console
+/// when all is well, so every message counts.
 fn console_errors(stderr: &str) -> Vec<&str> {
     stderr
         .lines()
         .filter(|line| line.contains("CONSOLE") && line.contains("file://"))
-        .filter(|line| !line.contains(":INFO:") || line.contains("Uncaught"))
         .collect()
 }
 
 #[test]
 fn browser_renders_a_counterexample_report() {
     let Some(browser) = chromium() else {
-        // Only where Chromium cannot be installed: `scripts/setup.sh` installs Debian's
-        // `chromium` package when it is missing, so CI always runs this test.
-        eprintln!(
-            "SKIPPED browser_renders_a_counterexample_report: no Chromium (install Debian's \
-             `chromium` package, run scripts/setup.sh, or set FAULTLINE_CHROMIUM)"
-        );
+        skip_without_browser("browser_renders_a_counterexample_report");
         return;
     };
     let dir = tempfile::tempdir().expect("temp dir");
@@ -495,6 +748,10 @@ fn browser_renders_a_counterexample_report() {
     let data = page_data(&page);
     let events = data["run"]["events"].as_array().expect("events");
     let drops = events.iter().filter(|e| e["kind"] == "drop").count();
+    // Else "one ✕ per dropped message" would hold of a page that draws none.
+    assert!(drops >= 1, "the counterexample drops a message");
+    let nodes = data["run"]["nodes"].as_array().expect("nodes").len();
+    assert_eq!(nodes, 3, "retry-deliv's a, b and c");
     let profile = dir.path().join("profile");
     let (dom, stderr) = headless(&browser, &profile, &page_path, &["--dump-dom"]);
     assert_eq!(
@@ -509,7 +766,7 @@ fn browser_renders_a_counterexample_report() {
     );
     assert_eq!(console_errors(&stderr), Vec::<&str>::new());
     // One lane per node (retry-deliv has no clients), one ✕ per dropped message.
-    assert_eq!(dom.matches("class=\"lane\"").count(), 3, "lanes");
+    assert_eq!(dom.matches("class=\"lane\"").count(), nodes, "lanes");
     assert_eq!(dom.matches("class=\"lane client\"").count(), 0);
     for node in ["a", "b", "c"] {
         assert!(
@@ -600,9 +857,7 @@ fn browser_renders_a_counterexample_report() {
 #[test]
 fn browser_renders_hostile_input_as_text() {
     let Some(browser) = chromium() else {
-        eprintln!(
-            "SKIPPED browser_renders_hostile_input_as_text: no Chromium (see scripts/setup.sh)"
-        );
+        skip_without_browser("browser_renders_hostile_input_as_text");
         return;
     };
     let dir = tempfile::tempdir().expect("temp dir");
@@ -643,4 +898,59 @@ fn browser_renders_hostile_input_as_text() {
     assert_eq!(dom.matches("class=\"lane client\"").count(), 1);
     assert_eq!(dom.matches("class=\"drop-x\"").count(), 1);
     assert!(dom.contains("&lt;b onmouseover=alert(1)&gt;c&lt;/b&gt;"));
+}
+
+/// The browser checks above would pass by construction if Chromium's log lost the page's
+/// errors or the page's own counter missed them: pages that err in each way they look for
+/// must be caught.
+#[test]
+fn browser_checks_catch_a_page_that_errs() {
+    let Some(browser) = chromium() else {
+        skip_without_browser("browser_checks_catch_a_page_that_errs");
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let profile = dir.path().join("profile");
+    // console.error, an uncaught exception, and a load the page's policy refuses.
+    let errs = write(
+        dir.path(),
+        "errs.html",
+        "<!DOCTYPE html><html><head><meta http-equiv=\"Content-Security-Policy\" \
+         content=\"default-src 'none'; script-src 'unsafe-inline'\"></head><body>\
+         <img alt=\"\" src=\"https://example.invalid/x.png\">\
+         <script>console.error('boom'); throw new Error('uncaught boom');</script></body></html>",
+    );
+    let (_, stderr) = headless(&browser, &profile, &errs, &["--dump-dom"]);
+    let errors = console_errors(&stderr);
+    assert_eq!(errors.len(), 3, "{stderr}");
+    assert!(errors.iter().any(|e| e.contains("\"boom\"")), "{stderr}");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("Uncaught Error: uncaught boom"))
+    );
+    assert!(errors.iter().any(|e| e.contains("Content Security Policy")));
+    // A real report whose data block is broken: its script stops, counts the error, and
+    // Chromium logs it.
+    let page_path = dir.path().join("broken.html");
+    let trace = write(dir.path(), "kv.jsonl", FOREIGN);
+    faultline()
+        .args(["report", "--trace"])
+        .arg(&trace)
+        .arg("-o")
+        .arg(&page_path)
+        .assert()
+        .code(0);
+    let page = read(&page_path).replacen("id=\"report-data\">{", "id=\"report-data\">{not json", 1);
+    assert!(page.contains("{not json"), "the data block was found");
+    std::fs::write(&page_path, page).expect("rewriting the page");
+    let (dom, stderr) = headless(&browser, &profile, &page_path, &["--dump-dom"]);
+    assert_eq!(body_attribute(&dom, "data-ready").as_deref(), Some("0"));
+    assert_eq!(body_attribute(&dom, "data-errors").as_deref(), Some("1"));
+    assert!(
+        console_errors(&stderr)
+            .iter()
+            .any(|line| line.contains("Uncaught SyntaxError")),
+        "{stderr}"
+    );
 }
