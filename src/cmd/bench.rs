@@ -51,6 +51,9 @@ pub enum BenchCommand {
     /// How a search grows with EOT (async-ack-deliv to 10⁴ steps; relay-chain-ack with EFF =
     /// EOT − 1) and with nodes (relay-chain-ack-3 … -9): time, solver time, longest call.
     Scaling(super::bench_scaling::ScalingBenchArgs),
+    /// Runs to each coordination system's bug: LDFI against random fault sets and random
+    /// swizzle-clogs (means over seeds).
+    Coordination(super::bench_coordination::CoordinationBenchArgs),
 }
 
 /// One row of the paper's Figures 12 and 13.
@@ -133,6 +136,10 @@ pub fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
         BenchCommand::Report(args) => super::bench_report::run(args),
         BenchCommand::Scaling(args) => {
             super::bench_scaling::run(&args)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        BenchCommand::Coordination(args) => {
+            super::bench_coordination::run(&args)?;
             Ok(ExitCode::SUCCESS)
         }
         BenchCommand::Suggest(args) => {

@@ -9,6 +9,7 @@ use std::io::{self, Write};
 use std::process::ExitCode;
 
 pub mod bench;
+mod bench_coordination;
 pub mod bench_report;
 mod bench_scaling;
 mod bench_store;
