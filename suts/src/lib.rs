@@ -2,8 +2,8 @@
 //! ([`faultline_harness::System`], [`faultline_harness::Reactor`],
 //! [`faultline_harness::end_state`]): every one of them is also an example of how to write
 //! your own. The LDFI paper's delivery family (Molly's `examples_ft/delivery`, in `rounds`),
-//! an `async` variant, and crash-sensitive protocols (primary-backup, quorum write, relay
-//! chains, two-phase commit).
+//! an `async` variant, crash-sensitive protocols (primary-backup, quorum write, relay
+//! chains, two-phase commit), and Testground's sync service, whose bug needs a restart.
 //!
 //! ```
 //! let simple = faultline_suts::get("simple-deliv").expect("built in");
