@@ -48,12 +48,12 @@ fn a_store_restart_breaks_the_memory_only_store_and_its_spec() {
         (
             SIGNAL_LOST,
             r#"invariant: VIOLATED: signal_entry("ready") returned 1 to both c and a"#,
-            "property signal_unique (line 17): FAILS",
+            "property signal_unique (line 18): FAILS",
         ),
         (
             PUBLICATION_LOST,
             r#"invariant: VIOLATED: publish("addrs") returned 1 to both c and b; a read "b" at position 1, where "c" was published"#,
-            "property read_in_order (line 53): FAILS",
+            "property read_in_order (line 54): FAILS",
         ),
     ] {
         let trace = dir.path().join("cex.jsonl");
