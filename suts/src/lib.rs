@@ -2,8 +2,8 @@
 //! ([`faultline_harness::System`], [`faultline_harness::Reactor`],
 //! [`faultline_harness::end_state`]): every one of them is also an example of how to write
 //! your own. The LDFI paper's delivery family (Molly's `examples_ft/delivery`, in `rounds`),
-//! an `async` variant, and crash-sensitive protocols (primary-backup, quorum write, relay
-//! chains, two-phase commit).
+//! an `async` variant, crash-sensitive protocols (primary-backup, quorum write, relay
+//! chains, two-phase commit), and Testground's sync service, whose bug needs a restart.
 //!
 //! ```
 //! let simple = faultline_suts::get("simple-deliv").expect("built in");
@@ -31,6 +31,7 @@ mod primary_backup;
 mod quorum_write;
 mod relay_chain;
 mod relay_chain_n;
+mod sync_service;
 mod text;
 mod two_pc;
 
@@ -68,6 +69,10 @@ pub use relay_chain::{
     RELAY_NODES, RELAY_PAYLOAD, RelayChain, RelayChainAck, RelayMsg, check_relay,
 };
 pub use relay_chain_n::{CHAIN_NODES, relay_chain_ack_n};
+pub use sync_service::{
+    SYNC_INSTANCES, SYNC_NODES, SYNC_RETRY_NS, SYNC_STATE, SYNC_STORE, SYNC_TARGET, SYNC_TOPIC,
+    SyncMsg, SyncService, check_sync_service,
+};
 pub use two_pc::{
     TPC_AGENTS, TPC_COORDINATOR, TPC_NODES, TPC_TIMEOUT_ROUND, TPC_TX, TpcMsg, TwoPc, check_two_pc,
 };
@@ -260,6 +265,22 @@ fn registry() -> Vec<System> {
                 .nodes(PAXOS_NODES.iter().copied(), PaxosSynod::with_promise)
                 .failure_spec(spec(7, 6, 1))
                 .invariant(check_paxos),
+        ),
+        built(
+            System::new("sync-service")
+                .description("Testground's sync service: instances a, b, c signal, wait on a barrier, publish and subscribe through a memory-only store; a store restart reuses sequence numbers")
+                .nodes(SYNC_NODES.iter().copied(), SyncService::volatile)
+                .asynchronous(NetworkConfig::default())
+                .failure_spec(spec(40, 3, 1))
+                .invariant(check_sync_service),
+        ),
+        built(
+            System::new("sync-service-durable")
+                .description("sync-service whose store persists its counters and topics before answering: safe across store restarts")
+                .nodes(SYNC_NODES.iter().copied(), SyncService::durable)
+                .asynchronous(NetworkConfig::default())
+                .failure_spec(spec(40, 3, 1))
+                .invariant(check_sync_service),
         ),
         commit(
             "2pc",

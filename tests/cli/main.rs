@@ -20,6 +20,8 @@ mod elle;
 mod contract;
 // Issue 8: verdicts that must never be wrong.
 mod soundness;
+// Issue 10: Testground's sync service, broken by a store restart.
+mod sync_service;
 // Issue 11: the run store, resume, nondeterminism, regressions, CI output.
 mod guide;
 mod shard;
