@@ -94,6 +94,14 @@ const fn spec(eot: u64, eff: u64, max_crashes: u32) -> FailureSpec {
     FailureSpec::new(eot, eff, max_crashes)
 }
 
+/// `spec` where a crashed node may restart once (with its persisted state only).
+const fn with_restarts(spec: FailureSpec) -> FailureSpec {
+    FailureSpec {
+        max_restarts: 1,
+        ..spec
+    }
+}
+
 /// A system built from a correct description: a failure here is a bug in this crate.
 fn built<M>(builder: faultline_harness::SystemBuilder<M>) -> System
 where
@@ -271,7 +279,7 @@ fn registry() -> Vec<System> {
                 .description("Testground's sync service: instances a, b, c signal, wait on a barrier, publish and subscribe through a memory-only store; a store restart reuses sequence numbers")
                 .nodes(SYNC_NODES.iter().copied(), SyncService::volatile)
                 .asynchronous(NetworkConfig::default())
-                .failure_spec(spec(40, 3, 1))
+                .failure_spec(with_restarts(spec(40, 3, 1)))
                 .invariant(check_sync_service),
         ),
         built(
@@ -279,7 +287,7 @@ fn registry() -> Vec<System> {
                 .description("sync-service whose store persists its counters and topics before answering: safe across store restarts")
                 .nodes(SYNC_NODES.iter().copied(), SyncService::durable)
                 .asynchronous(NetworkConfig::default())
-                .failure_spec(spec(40, 3, 1))
+                .failure_spec(with_restarts(spec(40, 3, 1)))
                 .invariant(check_sync_service),
         ),
         commit(
