@@ -114,3 +114,65 @@ fn a_malformed_history_is_the_suts_bug() {
         );
     }
 }
+
+/// Invokes on start and never completes: after a crash and a restart it invokes again.
+struct Forgetful;
+
+impl Reactor for Forgetful {
+    type Msg = ();
+
+    fn init(&mut self, _cx: &mut Cx<'_>, _durable: Option<&Value>) -> Vec<Effect<()>> {
+        vec![Effect::client(
+            ClientEvent::Invoke,
+            3,
+            "txn",
+            json!([["append", "x", 1]]),
+        )]
+    }
+
+    fn state(&self) -> Value {
+        json!({})
+    }
+}
+
+#[test]
+fn a_restarted_client_loses_its_operation_in_flight() {
+    let nodes: Vec<NodeId> = vec!["n".into()];
+    let sim = Simulator::rounds("forgetful", nodes, |_| Forgetful);
+    let faults = faultline_trace::parse_faults(
+        r#"[{"kind":"crash","node":"n","at":2},{"kind":"restart","node":"n","at":4}]"#,
+    )
+    .expect("faults");
+    let trace = sim
+        .run(&RunConfig::new(0, 6).with_faults(faults))
+        .expect("a restarted client may start over");
+    faultline_trace::validate(&trace, "forgetful").expect("valid trace");
+    let kinds: Vec<(EventKind, u64)> = trace
+        .events
+        .iter()
+        .filter(|e| e.process.is_some())
+        .map(|e| (e.kind, e.lt))
+        .collect();
+    // The first invoke's outcome is unknown (info, recorded when the restarted node invokes
+    // again), then the new invoke.
+    assert_eq!(
+        kinds,
+        vec![
+            (EventKind::Invoke, 1),
+            (EventKind::Info, 4),
+            (EventKind::Invoke, 4)
+        ]
+    );
+    let info = trace
+        .events
+        .iter()
+        .find(|e| e.kind == EventKind::Info)
+        .expect("an info");
+    assert_eq!(info.value, Some(json!([["append", "x", 1]])));
+    // Without a restart, a second invoke while one is open is still the SUT's bug.
+    let twice = Simulator::rounds("twice", vec!["n".into()], |_| Client {
+        script: vec![(ClientEvent::Invoke, "txn"), (ClientEvent::Invoke, "txn")],
+    })
+    .run(&RunConfig::new(0, 8));
+    assert!(matches!(twice, Err(HarnessError::ClientHistory { .. })));
+}

@@ -348,3 +348,34 @@ fn ldfi_agrees_with_exhaustive_enumeration() {
         failures.join("\n")
     );
 }
+
+/// The coordination systems at their default failure specs, with their built-in invariants:
+/// each bug is found and each fix certified, in pinned runs. Too slow for a debug build (the
+/// durable sync service certifies by covering its crash-restart space in 6,365 runs), so it
+/// lives here, in the release suite.
+#[test]
+fn coordination_systems_at_their_default_specs() {
+    // (SUT, verdict, runs)
+    let rows: &[(&str, Verdict, u64)] = &[
+        ("sync-service", Verdict::Counterexample, 236),
+        ("sync-service-durable", Verdict::Certified, 6_365),
+    ];
+    let reports = in_parallel(rows, |&(name, _, _)| {
+        let sut = faultline_suts::get(name).expect("a built-in SUT");
+        let spec = sut.default_spec();
+        let mut config = ExploreConfig::new(spec);
+        config.jobs = 1;
+        let runner = |faults: &[Fault]| run(sut, spec, faults);
+        explore(
+            &runner,
+            &|trace: &Trace| Ok::<_, String>(invariant_judgement(sut, trace)),
+            &config,
+            &mut Silent,
+        )
+        .unwrap_or_else(|err| panic!("{name}: {err}"))
+    });
+    for (&(name, verdict, runs), report) in rows.iter().zip(&reports) {
+        eprintln!("{name}: {:?} in {} runs", report.verdict, report.runs);
+        assert_eq!((report.verdict, report.runs), (verdict, runs), "{name}");
+    }
+}

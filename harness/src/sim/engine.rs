@@ -155,8 +155,10 @@ pub(crate) struct Engine<'s, R: Reactor> {
     /// A panic while building the reactors or reading their initial state: (node, site,
     /// message). The run then records it and ends before time 1's first decision.
     startup_panic: Option<(usize, PanicSite, String)>,
-    /// Client process → the `f` of its operation in flight. A lookup table, never iterated.
-    client_ops: HashMap<u64, String>,
+    /// Client process → its operation in flight. A lookup table, never iterated.
+    client_ops: HashMap<u64, OpenOp>,
+    /// Per node, how many times it restarted.
+    restarts: Vec<u64>,
 }
 
 impl<'s, R: Reactor> Engine<'s, R> {
@@ -215,6 +217,7 @@ impl<'s, R: Reactor> Engine<'s, R> {
             .enumerate()
             .map(|(i, id)| (id.clone(), i))
             .collect();
+        let ids_len = ids.len();
         Ok(Engine {
             sim,
             header,
@@ -232,6 +235,7 @@ impl<'s, R: Reactor> Engine<'s, R> {
             now: 0,
             startup_panic,
             client_ops: HashMap::new(),
+            restarts: vec![0; ids_len],
         })
     }
 
@@ -441,6 +445,7 @@ impl<'s, R: Reactor> Engine<'s, R> {
                 return Err(self.panicked(node, Some(restart), PanicSite::Factory, message));
             }
         };
+        self.restarts[node] += 1;
         let slot = &mut self.nodes[node];
         slot.reactor = fresh;
         slot.started = true;
@@ -607,7 +612,8 @@ impl<'s, R: Reactor> Engine<'s, R> {
                 f,
                 value,
             } => {
-                self.open_or_complete(node, kind, process, &f)?;
+                self.close_lost_operation(node, kind, process, trigger)?;
+                self.open_or_complete(node, kind, process, &f, &value)?;
                 let event = Event {
                     process: Some(process),
                     f: Some(f),
@@ -621,6 +627,39 @@ impl<'s, R: Reactor> Engine<'s, R> {
         Ok(())
     }
 
+    /// A node that restarted lost its operations in flight: when it invokes again on a process
+    /// whose operation it opened before its restart, that operation is first recorded as
+    /// `info` (its outcome is unknown, as Jepsen records a crashed client's), so a restarted
+    /// client may start over. A node that resumes its operation (persisted) just completes it.
+    fn close_lost_operation(
+        &mut self,
+        node: usize,
+        kind: ClientEvent,
+        process: u64,
+        trigger: u64,
+    ) -> Result<(), Stop> {
+        let lost = kind == ClientEvent::Invoke
+            && self
+                .client_ops
+                .get(&process)
+                .is_some_and(|open| open.node == node && open.restarts < self.restarts[node]);
+        if !lost {
+            return Ok(());
+        }
+        let Some(open) = self.client_ops.remove(&process) else {
+            return Ok(());
+        };
+        let event = Event {
+            process: Some(process),
+            f: Some(open.f),
+            value: Some(open.value),
+            parents: vec![trigger],
+            ..self.node_event(EventKind::Info, node)
+        };
+        self.record(event)?;
+        Ok(())
+    }
+
     /// Keeps the client history well formed (the schema's rule: a process has at most one
     /// operation in flight; a completion closes the open `invoke` of the same `f`); a breach is
     /// the SUT's bug.
@@ -630,18 +669,29 @@ impl<'s, R: Reactor> Engine<'s, R> {
         kind: ClientEvent,
         process: u64,
         f: &str,
+        value: &Value,
     ) -> Result<(), Stop> {
         let problem = match (kind, self.client_ops.get(&process)) {
             (ClientEvent::Invoke, None) => {
-                self.client_ops.insert(process, f.to_string());
+                let op = OpenOp {
+                    f: f.to_string(),
+                    value: value.clone(),
+                    node,
+                    restarts: self.restarts[node],
+                };
+                self.client_ops.insert(process, op);
                 return Ok(());
             }
             (ClientEvent::Invoke, Some(open)) => {
-                format!("invoke {f:?} while operation {open:?} is in flight")
+                format!("invoke {f:?} while operation {:?} is in flight", open.f)
             }
             (_, None) => format!("{} {f:?} with no operation in flight", kind.event_kind()),
-            (_, Some(open)) if open != f => {
-                format!("{} {f:?} completes operation {open:?}", kind.event_kind())
+            (_, Some(open)) if open.f != f => {
+                format!(
+                    "{} {f:?} completes operation {:?}",
+                    kind.event_kind(),
+                    open.f
+                )
             }
             (_, Some(_)) => {
                 self.client_ops.remove(&process);
@@ -786,4 +836,13 @@ fn run_id(sut: &str, config: &RunConfig) -> String {
         hash = hash.wrapping_mul(0x0100_0193);
     }
     format!("{sut}-{}-{hash:08x}", config.seed)
+}
+
+/// A client operation in flight: what was invoked, at which node, and how many times that
+/// node had restarted then.
+struct OpenOp {
+    f: String,
+    value: Value,
+    node: usize,
+    restarts: u64,
 }
