@@ -3,7 +3,7 @@
 //! [`faultline_harness::end_state`]): every one of them is also an example of how to write
 //! your own. The LDFI paper's delivery family (Molly's `examples_ft/delivery`, in `rounds`),
 //! an `async` variant, and crash-sensitive protocols (primary-backup, quorum write, relay
-//! chains, two-phase commit).
+//! chains, two-phase commit), and a configuration switch scheduled by time (clock skews).
 //!
 //! ```
 //! let simple = faultline_suts::get("simple-deliv").expect("built in");
@@ -33,6 +33,8 @@ mod relay_chain;
 mod relay_chain_n;
 mod text;
 mod two_pc;
+
+mod config_switch;
 
 mod commit_2pc;
 mod commit_2pc_ctp;
@@ -70,6 +72,11 @@ pub use relay_chain::{
 pub use relay_chain_n::{CHAIN_NODES, relay_chain_ack_n};
 pub use two_pc::{
     TPC_AGENTS, TPC_COORDINATOR, TPC_NODES, TPC_TIMEOUT_ROUND, TPC_TX, TpcMsg, TwoPc, check_two_pc,
+};
+
+pub use config_switch::{
+    CS_FIRST_TASK_NS, CS_GUARD_NS, CS_LEASE_NS, CS_NETWORK, CS_NODES, CS_PROCESSES, CS_SPEC,
+    CS_STORE, CS_SWITCH_NS, CS_SYNC_NS, ConfigSwitch, CsMsg, check_config_switch,
 };
 
 pub use commit_2pc::{Commit2pc, TwoPcMsg, check_2pc};
@@ -260,6 +267,22 @@ fn registry() -> Vec<System> {
                 .nodes(PAXOS_NODES.iter().copied(), PaxosSynod::with_promise)
                 .failure_spec(spec(7, 6, 1))
                 .invariant(check_paxos),
+        ),
+        built(
+            System::new("config-switch")
+                .description("store s announces configuration 2 (from 1.5 ms) 0.5 ms ahead; process p picks each task's configuration by its own clock from its cached schedule")
+                .nodes(CS_NODES.iter().copied(), ConfigSwitch::new)
+                .asynchronous(CS_NETWORK)
+                .failure_spec(CS_SPEC)
+                .invariant(check_config_switch),
+        ),
+        built(
+            System::new("config-switch-verified")
+                .description("config-switch whose process refuses a task without the store's sync of its period or within the max skew of the switch")
+                .nodes(CS_NODES.iter().copied(), ConfigSwitch::verified)
+                .asynchronous(CS_NETWORK)
+                .failure_spec(CS_SPEC)
+                .invariant(check_config_switch),
         ),
         commit(
             "2pc",
