@@ -34,12 +34,14 @@
 //!   (`"from":6,"to":8`), `p` also runs the task at the switch with configuration 1.
 //!   Omissions of the store's syncs do the same (`--eff 6`, `omission s→p@5`).
 //!
-//! **config-switch-verified** (the fix) refuses what it cannot verify. A sync is the store's
-//! lease for its period: `p` runs the task of period k (at k + 0.5 ms) only holding the sync of
-//! period k or later, counted by its timer (timers run on simulated time; a skew moves only
-//! what `Cx::now` reads). Syncs are sent at k ms, so that one arrived within the last 0.5 ms;
-//! the store announces a configuration only at a sync and 0.5 ms before it starts, so none it
-//! has not sent yet starts before the next period. And `p` refuses a task whose clock reading
+//! **config-switch-verified** (the fix) refuses what it cannot verify. A sync is a lease of
+//! one task period: `p` runs a task only if a sync arrived since its previous task (or since
+//! it (re)started), which its task timer measures on simulated time (a skew moves only what
+//! `Cx::now` reads), so the sync is at most 1 ms old. Links are FIFO, so every sync sent
+//! before it has arrived too, and the store announces a configuration 0.5 ms before it
+//! starts. (A first version counted periods with the task timer and asked for the sync of
+//! the task's period: a crash-restart of `p` restarts the count, and with a clog
+//! `--crashes 1 --restarts 1 --eot 14` broke it.) And `p` refuses a task whose clock reading
 //! lies within [`CS_GUARD_NS`] (400 µs) of a switch: with a skew of at most that much (the
 //! default spec's `max_skew_ns`), a reading outside the band is on the right side of the
 //! switch. A larger skew breaks it (`--max-skew-ns 800000`: `p` 800 µs behind reads 0.7 ms
@@ -133,6 +135,8 @@ pub struct ConfigSwitch {
     configs: Vec<(u64, u64)>,
     /// Store: its current period. Process: the period of the newest sync held.
     period: Option<u64>,
+    /// Process: a sync arrived since the previous task (or since the start).
+    fresh: bool,
     /// Process: tasks started so far.
     tasks: u64,
     /// Process: the last task that ran, `(task, version)`.
@@ -147,6 +151,7 @@ impl ConfigSwitch {
             verified: false,
             configs: Vec::new(),
             period: None,
+            fresh: false,
             tasks: 0,
             ran: None,
         }
@@ -190,13 +195,13 @@ impl ConfigSwitch {
             .next_back()
     }
 
-    /// Why the verified process refuses the task of period `period` at clock reading
-    /// `now_ns`, if it does.
-    fn refusal(&self, period: u64, now_ns: u64) -> Option<String> {
-        if self.period.is_none_or(|held| held < period) {
-            return Some(format!(
-                "no store sync of period {period}: the configuration may not be the latest"
-            ));
+    /// Why the verified process refuses a task at clock reading `now_ns`, if it does.
+    fn refusal(&self, now_ns: u64) -> Option<String> {
+        if !self.fresh {
+            return Some(
+                "no store sync since the last task: the configuration may not be the latest"
+                    .to_string(),
+            );
         }
         let near = self.configs.iter().find(|(_, start)| {
             *start > 0 && now_ns + CS_GUARD_NS >= *start && now_ns < *start + CS_GUARD_NS
@@ -209,9 +214,6 @@ impl ConfigSwitch {
     fn run_task(&mut self, cx: &Cx<'_>) -> Vec<Effect<CsMsg>> {
         self.tasks += 1;
         let task = self.tasks;
-        // The task of period k starts at k + 0.5 ms: the timer counts periods on simulated
-        // time, which a skew does not move.
-        let period = task - 1;
         let mut effects = vec![
             Effect::set_timer(TASK, CS_SYNC_NS),
             Effect::client(
@@ -222,10 +224,12 @@ impl ConfigSwitch {
             ),
         ];
         let refusal = if self.verified {
-            self.refusal(period, cx.now)
+            self.refusal(cx.now)
         } else {
             None
         };
+        // The next task needs a sync of its own: the timer's period bounds its age.
+        self.fresh = false;
         let outcome = match (refusal, self.version_at(cx.now)) {
             (Some(reason), _) => Err(reason),
             (None, None) => Err("no configuration".to_string()),
@@ -272,6 +276,7 @@ impl Reactor for ConfigSwitch {
             self.period = Some(period);
             self.configs = configs;
         }
+        self.fresh = true;
         Vec::new()
     }
 

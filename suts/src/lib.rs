@@ -278,7 +278,7 @@ fn registry() -> Vec<System> {
         ),
         built(
             System::new("config-switch-verified")
-                .description("config-switch whose process refuses a task without the store's sync of its period or within the max skew of the switch")
+                .description("config-switch whose process refuses a task without a store sync since its previous task or within the max skew of the switch")
                 .nodes(CS_NODES.iter().copied(), ConfigSwitch::verified)
                 .asynchronous(CS_NETWORK)
                 .failure_spec(CS_SPEC)

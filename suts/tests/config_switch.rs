@@ -1,5 +1,5 @@
 //! config-switch (tasks pick their configuration by the process's clock, from a cached
-//! schedule) and config-switch-verified (a task needs the store's sync of its period and a
+//! schedule) and config-switch-verified (a task needs a store sync since its previous task and a
 //! clock reading outside the skew band around the switch). Pinned: the failure-free runs,
 //! the skew and clog counterexamples with their explanations, omissions beyond the default
 //! spec, the fix's limit (a skew larger than its guard), determinism, and the whole default
@@ -194,7 +194,7 @@ fn bug_b_an_unreachable_store_leaves_a_cached_configuration_unverified() {
          configuration 1, which it could not verify: its last store sync arrived at 0.248 ms, \
          more than 1.000 ms before"
     );
-    // The fix refuses both tasks: it lacks the store's sync of their periods.
+    // The fix refuses both tasks: no store sync arrived since the task before.
     for window in [clog("p", 9, 10), clog("p", 6, 8)] {
         let (trace, report) = run(VERIFIED, vec![window.clone()]);
         assert!(report.holds, "{window:?}: {}", report.explanation);
@@ -206,7 +206,7 @@ fn bug_b_an_unreachable_store_leaves_a_cached_configuration_unverified() {
         assert!(
             refusals.iter().any(|error| error
                 .as_str()
-                .is_some_and(|e| e.starts_with("no store sync of period"))),
+                .is_some_and(|e| e.starts_with("no store sync since the last task"))),
             "{window:?}: {refusals:?}"
         );
     }
@@ -340,4 +340,38 @@ fn brute_force_the_bug_on_the_whole_default_space() {
         expected.push(vec![skew("p", -400_000, at)]);
     }
     assert_eq!(minimal, expected);
+}
+
+/// A first version of the fix counted its task periods with its timer and asked for the
+/// store's sync of the task's period: a crash-restart of `p` restarts the count, and a clog
+/// then let it run on a sync 1 ms stale (exhaustive enumeration at EOT 14 with one crash,
+/// one restart and one clog found it). It now asks for a sync since its previous task.
+#[test]
+fn r_restarted_process_needs_a_sync_since_its_previous_task() {
+    let spec = FailureSpec {
+        eot: 14,
+        max_crashes: 1,
+        max_restarts: 1,
+        ..CS_SPEC
+    };
+    let restarted = vec![
+        Fault::Crash {
+            node: "p".into(),
+            at: 1,
+        },
+        Fault::Restart {
+            node: "p".into(),
+            at: 4,
+        },
+        clog("p", 5, 8),
+    ];
+    let (trace, report) = run_with(VERIFIED, spec, restarted.clone());
+    assert!(report.holds, "{}", report.explanation);
+    assert!(
+        completions(&trace)
+            .iter()
+            .any(|(kind, _)| *kind == EventKind::Fail)
+    );
+    let (_, report) = run_with(BUGGY, spec, restarted);
+    assert!(!report.holds, "{}", report.explanation);
 }
