@@ -3,7 +3,8 @@
 //! [`faultline_harness::end_state`]): every one of them is also an example of how to write
 //! your own. The LDFI paper's delivery family (Molly's `examples_ft/delivery`, in `rounds`),
 //! an `async` variant, crash-sensitive protocols (primary-backup, quorum write, relay
-//! chains, two-phase commit), and Testground's sync service, whose bug needs a restart.
+//! chains, two-phase commit), Testground's sync service, whose bug needs a restart, and a
+//! configuration switch scheduled by time (clock skews).
 //!
 //! ```
 //! let simple = faultline_suts::get("simple-deliv").expect("built in");
@@ -34,6 +35,8 @@ mod relay_chain_n;
 mod sync_service;
 mod text;
 mod two_pc;
+
+mod config_switch;
 
 mod commit_2pc;
 mod commit_2pc_ctp;
@@ -75,6 +78,11 @@ pub use sync_service::{
 };
 pub use two_pc::{
     TPC_AGENTS, TPC_COORDINATOR, TPC_NODES, TPC_TIMEOUT_ROUND, TPC_TX, TpcMsg, TwoPc, check_two_pc,
+};
+
+pub use config_switch::{
+    CS_FIRST_TASK_NS, CS_GUARD_NS, CS_LEASE_NS, CS_NETWORK, CS_NODES, CS_PROCESSES, CS_SPEC,
+    CS_STORE, CS_SWITCH_NS, CS_SYNC_NS, ConfigSwitch, CsMsg, check_config_switch,
 };
 
 pub use commit_2pc::{Commit2pc, TwoPcMsg, check_2pc};
@@ -289,6 +297,22 @@ fn registry() -> Vec<System> {
                 .asynchronous(NetworkConfig::default())
                 .failure_spec(with_restarts(spec(40, 3, 1)))
                 .invariant(check_sync_service),
+        ),
+        built(
+            System::new("config-switch")
+                .description("store s announces configuration 2 (from 1.5 ms) 0.5 ms ahead; process p picks each task's configuration by its own clock from its cached schedule")
+                .nodes(CS_NODES.iter().copied(), ConfigSwitch::new)
+                .asynchronous(CS_NETWORK)
+                .failure_spec(CS_SPEC)
+                .invariant(check_config_switch),
+        ),
+        built(
+            System::new("config-switch-verified")
+                .description("config-switch whose process refuses a task without a store sync since its previous task or within the max skew of the switch")
+                .nodes(CS_NODES.iter().copied(), ConfigSwitch::verified)
+                .asynchronous(CS_NETWORK)
+                .failure_spec(CS_SPEC)
+                .invariant(check_config_switch),
         ),
         commit(
             "2pc",

@@ -11,6 +11,8 @@ mod explore;
 mod paper_commit;
 // The paper's replication and consensus protocols: kafka, paxos-synod.
 mod paper_consensus;
+// Issue 10, part 3: a configuration switch scheduled by time (clock skews).
+mod config_switch;
 // LTL: `check`.
 mod check;
 mod check_vacuity;

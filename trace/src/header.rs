@@ -129,7 +129,7 @@ impl FailureSpec {
             return Some(("max_skew_ns", format!("at most {}", i64::MAX)));
         }
         if self.skew_step_ns > 0 && self.max_skew_ns > 0 {
-            if self.max_skew_ns % self.skew_step_ns != 0 {
+            if !self.max_skew_ns.is_multiple_of(self.skew_step_ns) {
                 return Some((
                     "skew_step_ns",
                     format!("a divisor of max_skew_ns = {}", self.max_skew_ns),
