@@ -35,16 +35,38 @@ struct Row {
     spec: fn(FailureSpec) -> FailureSpec,
 }
 
-const ROWS: &[Row] = &[Row {
-    label: "late relay (swizzle)",
-    sut: "classic-deliv",
-    spec: |default| FailureSpec {
-        eff: 0,
-        max_crashes: 0,
-        max_swizzles: 1,
-        ..default
+const ROWS: &[Row] = &[
+    Row {
+        label: "store restart loses counters",
+        sut: "sync-service",
+        spec: |default| default,
     },
-}];
+    Row {
+        label: "skew past the switch",
+        sut: "config-switch",
+        spec: |default| default,
+    },
+    Row {
+        label: "unreachable store (clog)",
+        sut: "config-switch",
+        spec: |default| FailureSpec {
+            max_skews: 0,
+            max_skew_ns: 0,
+            skew_step_ns: 0,
+            ..default
+        },
+    },
+    Row {
+        label: "late relay (swizzle)",
+        sut: "classic-deliv",
+        spec: |default| FailureSpec {
+            eff: 0,
+            max_crashes: 0,
+            max_swizzles: 1,
+            ..default
+        },
+    },
+];
 
 /// Mean runs to the first bad run and how many trials found one, over `seeds` trials of at
 /// most `runs_max` runs each.

@@ -28,8 +28,18 @@ pub fn run(args: SutsArgs) -> anyhow::Result<ExitCode> {
     );
     for sut in suts() {
         let spec = sut.default_spec();
+        // The default spec's other fault kinds, before the description.
+        let mut extra = String::new();
+        if spec.max_clogs > 0 {
+            extra.push_str(&format!(", clogs ≤ {}", spec.max_clogs));
+        }
+        extra.push_str(&super::fault_bounds::describe(&spec));
+        let extra = match extra.strip_prefix(", ") {
+            Some(list) => format!("[{list}] "),
+            None => String::new(),
+        };
         out.push_str(&format!(
-            "{:<width$}  {:<6}  {:>3}  {:>3}  {:>7}  {}\n",
+            "{:<width$}  {:<6}  {:>3}  {:>3}  {:>7}  {extra}{}\n",
             sut.name(),
             time_model_name(sut),
             spec.eot,

@@ -359,6 +359,8 @@ fn coordination_systems_at_their_default_specs() {
     let rows: &[(&str, Verdict, u64)] = &[
         ("sync-service", Verdict::Counterexample, 236),
         ("sync-service-durable", Verdict::Certified, 6_365),
+        ("config-switch", Verdict::Counterexample, 5),
+        ("config-switch-verified", Verdict::Certified, 1_339),
     ];
     let reports = in_parallel(rows, |&(name, _, _)| {
         let sut = faultline_suts::get(name).expect("a built-in SUT");
