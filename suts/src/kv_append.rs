@@ -69,6 +69,9 @@ pub struct KvAppend {
     sync: bool,
     list: Vec<u64>,
     acked: BTreeSet<u64>,
+    /// The writer's append is in flight (a restarted writer appends again and may hear both
+    /// acks; only the first completes its operation).
+    writing: bool,
 }
 
 impl KvAppend {
@@ -79,6 +82,7 @@ impl KvAppend {
             sync: false,
             list: Vec::new(),
             acked: BTreeSet::new(),
+            writing: false,
         }
     }
 
@@ -101,10 +105,13 @@ impl Reactor for KvAppend {
 
     fn init(&mut self, _cx: &mut Cx<'_>, _durable: Option<&Value>) -> Vec<Effect<KvMsg>> {
         match self.me.as_str() {
-            "w" => vec![
-                Effect::client(ClientEvent::Invoke, WRITER, "txn", append_op(VALUE)),
-                Effect::send("a", KvMsg::Write(VALUE)),
-            ],
+            "w" => {
+                self.writing = true;
+                vec![
+                    Effect::client(ClientEvent::Invoke, WRITER, "txn", append_op(VALUE)),
+                    Effect::send("a", KvMsg::Write(VALUE)),
+                ]
+            }
             "r" => vec![Effect::set_timer(READ, KV_READ_ROUND - 1)],
             _ => Vec::new(),
         }
@@ -132,12 +139,16 @@ impl Reactor for KvAppend {
                 vec![Effect::send("w", KvMsg::Ack(value)).from([hold_fact(value)])]
             }
             KvMsg::ReplicaAck(_) => Vec::new(),
-            KvMsg::Ack(value) => vec![Effect::client(
-                ClientEvent::Ok,
-                WRITER,
-                "txn",
-                append_op(value),
-            )],
+            KvMsg::Ack(_) if !self.writing => Vec::new(),
+            KvMsg::Ack(value) => {
+                self.writing = false;
+                vec![Effect::client(
+                    ClientEvent::Ok,
+                    WRITER,
+                    "txn",
+                    append_op(value),
+                )]
+            }
             KvMsg::Read => vec![Effect::send(
                 from.clone(),
                 KvMsg::ReadReply(self.list.clone()),
