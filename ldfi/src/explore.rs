@@ -6,6 +6,7 @@ use faultline_trace::{FailureSpec, Fault, Goal, GoalScope, NodeId, Trace, faults
 use rayon::prelude::*;
 
 use crate::exhaustive::{canonical, exhaustive_sets, minimal_sets};
+use crate::lesson::Lesson;
 use crate::report::{BoundHit, ExploreReport, Outcome, RunRecord, Verdict};
 use crate::{LdfiError, Proposals, Proposer, RandomFaults, fault_space_spec};
 
@@ -174,6 +175,9 @@ struct Search<'a, R, O> {
     /// nothing (its lesson then does not cover the sets that add such a crash).
     held: bool,
     loose_vacuous: bool,
+    /// The search ran out of proposals with goals learned from `async` runs and went on
+    /// covering the space (see [`Search::ldfi`]); its certificate is then by cover.
+    cover_phase: bool,
 }
 
 /// How a strategy's loop ended: it covered everything it had to, or a bound stopped it.
@@ -224,6 +228,7 @@ pub fn explore<R: Runner, O: Oracle>(
         tested: false,
         held: false,
         loose_vacuous: false,
+        cover_phase: false,
     };
     let mut batch = search.run_batch(&[Vec::new()])?;
     let (_, free_trace, free_judgement) = batch.remove(0);
@@ -239,8 +244,9 @@ pub fn explore<R: Runner, O: Oracle>(
         }
     };
     let (verdict, inconclusive_reason) = search.verdict(&ending);
-    let by_cover =
-        verdict == Verdict::Certified && !search.tested && config.strategy == Strategy::Ldfi;
+    let by_cover = verdict == Verdict::Certified
+        && (!search.tested || search.cover_phase)
+        && config.strategy == Strategy::Ldfi;
     let spec = config.spec;
     Ok(ExploreReport {
         verdict,
@@ -296,7 +302,7 @@ impl<R: Runner, O: Oracle> Search<'_, R, O> {
             Strategy::Ldfi => !self.loose_vacuous && self.caveat.is_none(),
             Strategy::Random { .. } => false,
         };
-        if !self.tested && self.held && covered {
+        if (!self.tested || self.cover_phase) && self.held && covered {
             return (Verdict::Certified, None);
         }
         if let (Some(caveat), Strategy::Ldfi) = (&self.caveat, self.config.strategy)
@@ -391,16 +397,47 @@ impl<R: Runner, O: Oracle> Search<'_, R, O> {
         })
     }
 
-    /// The LDFI loop.
-    fn ldfi(&mut self, free_trace: Trace, free_judgement: Judgement) -> Result<Ending, LdfiError> {
+    /// A proposer for this search (confined to its shard, if any).
+    fn proposer(&self) -> Proposer {
         let mut proposer = Proposer::new(self.config.spec, self.config.solver_timeout_ms);
         if let Some(shard) = &self.config.shard {
             proposer.restrict(shard);
         }
+        proposer
+    }
+
+    /// The LDFI loop.
+    ///
+    /// In the `async` time model fault times are steps of the schedule, and a fault moves the
+    /// steps of everything after it (a held or lost message takes no step), so a goal's
+    /// lesson — "a set that breaks none of these deliveries, at these steps, keeps them" — is
+    /// a guide there, not a proof. When proposals run out and some lesson came from an `async`
+    /// run's goal, the search goes on with a fresh proposer that knows every run only as
+    /// itself ("this set again", which holds in any time model: a fault that changes nothing
+    /// leaves the schedule as it was), and certifies only when that covers the space too.
+    fn ldfi(&mut self, free_trace: Trace, free_judgement: Judgement) -> Result<Ending, LdfiError> {
+        let mut proposer = self.proposer();
+        // Every run's lesson as the cover phase would learn it.
+        let mut replay: Vec<Lesson> = Vec::new();
+        let mut async_goals = false;
         let mut batch = vec![(Vec::new(), free_trace, free_judgement)];
         let result = loop {
             for (faults, trace, judgement) in &batch {
-                proposer.learn(faults, trace, judgement)?;
+                let lesson = Lesson::new(proposer.model(), faults, trace, judgement)?;
+                let is_async = trace.header.time_model == faultline_trace::TimeModel::Async;
+                if lesson.has_goal() && is_async {
+                    async_goals = true;
+                    let cover = Lesson::cover(proposer.model(), faults, trace);
+                    if self.cover_phase {
+                        proposer.learn_lesson(&cover);
+                    } else {
+                        proposer.learn_lesson(&lesson);
+                    }
+                    replay.push(cover);
+                } else {
+                    proposer.learn_lesson(&lesson);
+                    replay.push(lesson);
+                }
             }
             if self.done() {
                 break None;
@@ -411,6 +448,16 @@ impl<R: Runner, O: Oracle> Search<'_, R, O> {
             self.observer.solve_started();
             let proposals = proposer.propose(self.config.batch_size.max(1).min(self.budget()));
             match proposals {
+                Proposals::Exhausted if async_goals && !self.cover_phase => {
+                    self.observer.solve_finished(0);
+                    self.solver_calls += proposer.solver_calls();
+                    self.cover_phase = true;
+                    proposer = self.proposer();
+                    for lesson in &replay {
+                        proposer.learn_lesson(lesson);
+                    }
+                    batch = Vec::new();
+                }
                 Proposals::Exhausted => {
                     self.observer.solve_finished(0);
                     break None;
@@ -429,7 +476,7 @@ impl<R: Runner, O: Oracle> Search<'_, R, O> {
                 }
             }
         };
-        self.solver_calls = proposer.solver_calls();
+        self.solver_calls += proposer.solver_calls();
         Ok(result)
     }
 

@@ -143,6 +143,20 @@ impl Lesson {
         )
     }
 
+    /// The lesson of a run as if it named no goal: only "a set that adds to these faults
+    /// nothing that changes this run is this run again", with the crash set counted — what a
+    /// search that certifies by covering the space learns from a good run.
+    pub fn cover(model: &FaultModel, faults: &[Fault], trace: &Trace) -> Self {
+        let mut sorted: Vec<Fault> = faults.iter().cloned().map(Fault::canonical).collect();
+        sorted.sort();
+        Lesson::run(model, sorted, trace, GoalScope::ExactCrashes, None)
+    }
+
+    /// Whether the lesson asks later fault sets to break a goal.
+    pub fn has_goal(&self) -> bool {
+        matches!(&self.kind, LessonKind::Run { goal: Some(_), .. })
+    }
+
     /// A run that held only vacuously, within `scope`.
     pub fn vacuous_run(
         model: &FaultModel,
