@@ -34,6 +34,10 @@ mod relay_chain_n;
 mod text;
 mod two_pc;
 
+mod zk;
+mod zk_barrier;
+mod zk_lock;
+
 mod commit_2pc;
 mod commit_2pc_ctp;
 mod commit_3pc;
@@ -70,6 +74,19 @@ pub use relay_chain::{
 pub use relay_chain_n::{CHAIN_NODES, relay_chain_ack_n};
 pub use two_pc::{
     TPC_AGENTS, TPC_COORDINATOR, TPC_NODES, TPC_TIMEOUT_ROUND, TPC_TX, TpcMsg, TwoPc, check_two_pc,
+};
+
+pub use zk::{
+    HEARTBEAT_NS, SESSION_TIMEOUT_NS, ZK_SERVER, ZkMsg, ZkServer, released_fact,
+    session_alive_fact, znode_fact,
+};
+pub use zk_barrier::{
+    BARRIER_NODES, BarrierSetter, BarrierWaiter, DOUBLE_BARRIER_NODES, DoubleBarrierParticipant,
+    ENTER_TIMEOUT_NS, check_zk_barrier, check_zk_double_barrier,
+};
+pub use zk_lock::{
+    LATE_START_NS, LockClient, LockMode, Resource, WORK_NS, ZK_FIRST, ZK_LOCK_NODES, ZK_RESOURCE,
+    ZK_RWMUTEX_NODES, check_zk_mutex,
 };
 
 pub use commit_2pc::{Commit2pc, TwoPcMsg, check_2pc};
@@ -148,6 +165,35 @@ where
     .unwrap_or_else(|err| panic!("a built-in system is well formed: {err}"))
     .with_description(description)
 }
+
+/// The zksync recipes' network: the default latencies (0.1 to 1 ms), FIFO links.
+fn zk_network() -> NetworkConfig {
+    NetworkConfig::default()
+}
+
+/// zk-lock and zk-lock-fenced: server, clients p and q, resource r.
+fn zk_lock(name: &str, description: &str, resource: fn(&NodeId) -> Resource) -> System {
+    built(
+        System::new(name)
+            .description(description)
+            .node_with(ZK_SERVER, ZkServer::new)
+            .node_with("p", |_| LockClient::new(LockMode::Exclusive, 0, 0))
+            .node_with("q", |_| {
+                LockClient::new(LockMode::Exclusive, 1, LATE_START_NS)
+            })
+            .node_with(ZK_RESOURCE, resource)
+            .asynchronous(zk_network())
+            .failure_spec(spec(ZK_LOCK_EOT, 0, 0).with_clogs(1))
+            .invariant(check_zk_mutex),
+    )
+}
+
+const ZK_RWMUTEX_EOT: u64 = 60;
+const ZK_BARRIER_EOT: u64 = 40;
+const ZK_DOUBLE_BARRIER_EOT: u64 = 40;
+
+/// zk-lock's end of time in steps: the failure-free run has q inside its critical section.
+const ZK_LOCK_EOT: u64 = 40;
 
 fn registry() -> Vec<System> {
     vec![
@@ -260,6 +306,48 @@ fn registry() -> Vec<System> {
                 .nodes(PAXOS_NODES.iter().copied(), PaxosSynod::with_promise)
                 .failure_spec(spec(7, 6, 1))
                 .invariant(check_paxos),
+        ),
+        zk_lock(
+            "zk-lock",
+            "zksync lock: sequential ephemeral znodes on a ZooKeeper-like server, clients p, q guard resource r; a clog of zk expires the holder's session mid-section",
+            Resource::new,
+        ),
+        zk_lock(
+            "zk-lock-fenced",
+            "zk-lock whose resource r refuses an access with a fencing token below the highest it accepted",
+            Resource::fenced,
+        ),
+        built(
+            System::new("zk-rwmutex")
+                .description("zksync read-write lock: writer p, readers q and s share; a clog of zk expires the writer's session mid-section")
+                .node_with(ZK_SERVER, ZkServer::new)
+                .node_with("p", |_| LockClient::new(LockMode::Write, 0, 0))
+                .node_with("q", |_| LockClient::new(LockMode::Read, 1, LATE_START_NS))
+                .node_with("s", |_| LockClient::new(LockMode::Read, 2, LATE_START_NS))
+                .node_with(ZK_RESOURCE, Resource::new)
+                .asynchronous(zk_network())
+                .failure_spec(spec(ZK_RWMUTEX_EOT, 0, 0).with_clogs(1))
+                .invariant(check_zk_mutex),
+        ),
+        built(
+            System::new("zk-barrier")
+                .description("zksync barrier: s sets a (non-ephemeral) barrier znode and unsets it; waiters p, q must not pass while it is set")
+                .node_with(ZK_SERVER, ZkServer::new)
+                .node_with("s", BarrierSetter::new)
+                .node_with("p", |_| BarrierWaiter::new(0, 1_000_000))
+                .node_with("q", |_| BarrierWaiter::new(1, 2_000_000))
+                .asynchronous(zk_network())
+                .failure_spec(spec(ZK_BARRIER_EOT, 0, 0).with_clogs(1))
+                .invariant(check_zk_barrier),
+        ),
+        built(
+            System::new("zk-double-barrier")
+                .description("zksync double barrier of 3: p, q, s enter (blocks until all 3 entered), work, exit; one crash before enter blocks the others")
+                .node_with(ZK_SERVER, ZkServer::new)
+                .nodes(["p", "q", "s"], DoubleBarrierParticipant::new)
+                .asynchronous(zk_network())
+                .failure_spec(spec(ZK_DOUBLE_BARRIER_EOT, 0, 1))
+                .invariant(check_zk_double_barrier),
         ),
         commit(
             "2pc",
