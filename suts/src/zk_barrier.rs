@@ -19,7 +19,10 @@
 //!
 //! **The bug** (zksync's README: "If the group is expecting 5 participants, and then only 4
 //! successfully call Enter, then those 4 will all block forever"): a participant that crashes
-//! before it enters leaves the others waiting for the N-th child, which never comes:
+//! before it enters leaves the others waiting for the N-th child, which never comes (and so
+//! does a crash of the participant that completes the group before it creates `dbr/ready`:
+//! only the one that sees all N children creates it). `faultline explore` finds `crash s@4`
+//! (s crashes before it starts) in 2 runs; with the module's own choice of participant:
 //!
 //! ```text
 //! faultline run --sut zk-double-barrier --faults '[{"kind":"crash","node":"p","at":1}]'
@@ -33,7 +36,10 @@
 //! (it stands for a replicated ensemble). Goal of a good run: each participant's derive of
 //! `["entered", me]`, crashed participants exempt. Sufficient: a participant derives it only
 //! together with its `ok`, and only before its own deadline. Its lineage runs through the
-//! `ready` create back to the server's `["znode", "db/<x>"]` of every participant.
+//! `ready` create back to the server's `["znode", "db/<x>"]` of every participant. A run that
+//! ends before a participant's deadline without its `ok` counts as blocked, as LTL's `F[0, T]`
+//! fails (presumably) when the trace ends first; the default EOT leaves every failure-free
+//! enter well inside it.
 
 use faultline_trace::{Event, EventKind, Goal, GoalScope, NodeId, Trace};
 use serde_json::{Value, json};
