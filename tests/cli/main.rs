@@ -11,6 +11,8 @@ mod explore;
 mod paper_commit;
 // The paper's replication and consensus protocols: kafka, paxos-synod.
 mod paper_consensus;
+// The zksync recipes: zk-lock, zk-lock-fenced, zk-rwmutex, zk-barrier, zk-double-barrier.
+mod zk;
 // LTL: `check`.
 mod check;
 mod check_vacuity;
