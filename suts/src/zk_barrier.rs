@@ -517,7 +517,7 @@ pub fn check_zk_double_barrier(trace: &Trace) -> InvariantReport {
         });
         if entered {
             goal.extend(last_derive(trace, node, &entered_fact(node)));
-        } else if !crash_ns(node).is_some_and(|at| at <= deadline) {
+        } else if crash_ns(node).is_none_or(|at| at > deadline) {
             blocked.push(node.to_string());
         }
     }

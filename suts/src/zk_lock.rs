@@ -157,7 +157,7 @@ impl LockClient {
     }
 
     fn name(&self) -> Option<&str> {
-        self.path.as_deref().map(|path| split_name(path))
+        self.path.as_deref().map(split_name)
     }
 
     fn client(&self, kind: ClientEvent, f: &str, value: Value) -> Effect<ZkMsg> {
