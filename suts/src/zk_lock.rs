@@ -16,14 +16,19 @@
 //! **The bug** (zk-lock and zk-rwmutex). A lock is an ephemeral znode, so it is released when
 //! the holder's session expires, whether or not the holder knows: a clog of `zk` that holds
 //! `p`'s heartbeats past the session timeout expires `p`'s session while `p` is in its
-//! critical section; the server deletes `p`'s znode and tells `q`, whose heartbeats the clog
-//! has held less long, so `q` takes the lock. `p` learns nothing (heartbeats are one-way) and
+//! critical section; the server deletes `p`'s znode and tells `q`, whose session was last
+//! refreshed later than `p`'s and outlives the clog, so `q` takes the lock. `p` learns nothing (heartbeats are one-way) and
 //! goes on to access `r` inside `q`'s critical section: two holders. Reproduce with the
 //! default seed and spec:
 //!
 //! ```text
-//! faultline run --sut zk-lock --faults '[{"kind":"clog","node":"zk","from":13,"to":22}]'
+//! faultline run --sut zk-lock --faults '[{"kind":"clog","node":"zk","from":8,"to":17}]'
+//! faultline run --sut zk-rwmutex --faults '[{"kind":"clog","node":"zk","from":14,"to":24}]'
 //! ```
+//!
+//! 18 of the 3,121 fault sets of zk-lock's default spec break it, all clogs of `zk` (some
+//! one step long: a clog windows steps, not time, and holding `p`'s heartbeat for the one step
+//! in which `p`'s expiry timer is next is enough); LDFI finds one in 16 runs.
 //!
 //! **The fix** (zk-lock-fenced). Every grant carries a fencing token, the lock znode's
 //! sequence number, and `r` rejects an access whose token is below the highest it has
