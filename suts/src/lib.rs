@@ -37,6 +37,9 @@ mod text;
 mod two_pc;
 
 mod config_switch;
+mod zk;
+mod zk_barrier;
+mod zk_lock;
 
 mod commit_2pc;
 mod commit_2pc_ctp;
@@ -83,6 +86,18 @@ pub use two_pc::{
 pub use config_switch::{
     CS_FIRST_TASK_NS, CS_GUARD_NS, CS_LEASE_NS, CS_NETWORK, CS_NODES, CS_PROCESSES, CS_SPEC,
     CS_STORE, CS_SWITCH_NS, CS_SYNC_NS, ConfigSwitch, CsMsg, check_config_switch,
+};
+pub use zk::{
+    HEARTBEAT_NS, SESSION_TIMEOUT_NS, ZK_SERVER, ZkMsg, ZkServer, released_fact,
+    session_alive_fact, znode_fact,
+};
+pub use zk_barrier::{
+    BARRIER_NODES, BarrierSetter, BarrierWaiter, DOUBLE_BARRIER_NODES, DoubleBarrierParticipant,
+    ENTER_TIMEOUT_NS, check_zk_barrier, check_zk_double_barrier,
+};
+pub use zk_lock::{
+    LATE_START_NS, LockClient, LockMode, Resource, WORK_NS, ZK_FIRST, ZK_LOCK_NODES, ZK_RESOURCE,
+    ZK_RWMUTEX_NODES, check_zk_mutex,
 };
 
 pub use commit_2pc::{Commit2pc, TwoPcMsg, check_2pc};
@@ -169,6 +184,35 @@ where
     .unwrap_or_else(|err| panic!("a built-in system is well formed: {err}"))
     .with_description(description)
 }
+
+/// The zksync recipes' network: the default latencies (0.1 to 1 ms), FIFO links.
+fn zk_network() -> NetworkConfig {
+    NetworkConfig::default()
+}
+
+/// zk-lock and zk-lock-fenced: server, clients p and q, resource r.
+fn zk_lock(name: &str, description: &str, resource: fn(&NodeId) -> Resource) -> System {
+    built(
+        System::new(name)
+            .description(description)
+            .node_with(ZK_SERVER, ZkServer::new)
+            .node_with("p", |_| LockClient::new(LockMode::Exclusive, 0, 0))
+            .node_with("q", |_| {
+                LockClient::new(LockMode::Exclusive, 1, LATE_START_NS)
+            })
+            .node_with(ZK_RESOURCE, resource)
+            .asynchronous(zk_network())
+            .failure_spec(spec(ZK_LOCK_EOT, 0, 0).with_clogs(1))
+            .invariant(check_zk_mutex),
+    )
+}
+
+const ZK_RWMUTEX_EOT: u64 = 60;
+const ZK_BARRIER_EOT: u64 = 40;
+const ZK_DOUBLE_BARRIER_EOT: u64 = 40;
+
+/// zk-lock's end of time in steps: the failure-free run has q inside its critical section.
+const ZK_LOCK_EOT: u64 = 40;
 
 fn registry() -> Vec<System> {
     vec![
@@ -313,6 +357,48 @@ fn registry() -> Vec<System> {
                 .asynchronous(CS_NETWORK)
                 .failure_spec(CS_SPEC)
                 .invariant(check_config_switch),
+        ),
+        zk_lock(
+            "zk-lock",
+            "zksync lock: sequential ephemeral znodes on a ZooKeeper-like server, clients p, q guard resource r; a clog of zk expires the holder's session mid-section",
+            Resource::new,
+        ),
+        zk_lock(
+            "zk-lock-fenced",
+            "zk-lock whose resource r refuses an access with a fencing token below the highest it accepted",
+            Resource::fenced,
+        ),
+        built(
+            System::new("zk-rwmutex")
+                .description("zksync read-write lock: writer p, readers q and s share; a clog of zk expires the writer's session mid-section")
+                .node_with(ZK_SERVER, ZkServer::new)
+                .node_with("p", |_| LockClient::new(LockMode::Write, 0, 0))
+                .node_with("q", |_| LockClient::new(LockMode::Read, 1, LATE_START_NS))
+                .node_with("s", |_| LockClient::new(LockMode::Read, 2, LATE_START_NS))
+                .node_with(ZK_RESOURCE, Resource::new)
+                .asynchronous(zk_network())
+                .failure_spec(spec(ZK_RWMUTEX_EOT, 0, 0).with_clogs(1))
+                .invariant(check_zk_mutex),
+        ),
+        built(
+            System::new("zk-barrier")
+                .description("zksync barrier: s sets a (non-ephemeral) barrier znode and unsets it; waiters p, q must not pass while it is set")
+                .node_with(ZK_SERVER, ZkServer::new)
+                .node_with("s", BarrierSetter::new)
+                .node_with("p", |_| BarrierWaiter::new(0, 1_000_000))
+                .node_with("q", |_| BarrierWaiter::new(1, 2_000_000))
+                .asynchronous(zk_network())
+                .failure_spec(spec(ZK_BARRIER_EOT, 0, 0).with_clogs(1))
+                .invariant(check_zk_barrier),
+        ),
+        built(
+            System::new("zk-double-barrier")
+                .description("zksync double barrier of 3: p, q, s enter (blocks until all 3 entered), work, exit; one crash before enter blocks the others")
+                .node_with(ZK_SERVER, ZkServer::new)
+                .nodes(["p", "q", "s"], DoubleBarrierParticipant::new)
+                .asynchronous(zk_network())
+                .failure_spec(spec(ZK_DOUBLE_BARRIER_EOT, 0, 1))
+                .invariant(check_zk_double_barrier),
         ),
         commit(
             "2pc",

@@ -13,6 +13,8 @@ mod paper_commit;
 mod paper_consensus;
 // Issue 10, part 3: a configuration switch scheduled by time (clock skews).
 mod config_switch;
+// The zksync recipes: zk-lock, zk-lock-fenced, zk-rwmutex, zk-barrier, zk-double-barrier.
+mod zk;
 // LTL: `check`.
 mod check;
 mod check_vacuity;
