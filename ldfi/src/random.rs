@@ -77,7 +77,7 @@ impl RandomFaults {
         faults
     }
 
-    /// Restarts, a swizzle and skews, when the spec admits them (no draw otherwise, so specs
+    /// Clogs, restarts, a swizzle and skews, when the spec admits them (no draw otherwise, so specs
     /// without them sample exactly as before): each crashed node restarts with probability
     /// 1/2 (uniform time after its crash, within `max_restarts`); a swizzle with probability
     /// 1/2 (each node in it with probability 1/2, at least one; a uniform pivot, each member
@@ -85,6 +85,24 @@ impl RandomFaults {
     /// `max_skews` uniform nodes each skewed with probability 1/2 (uniform time and offset).
     fn extra_faults(&mut self, crash_at: &[u64], faults: &mut Vec<Fault>) {
         let eot = self.spec.eot;
+        // Each of `max_clogs` clogs with probability 1/2: a uniform node and window.
+        if eot >= 2 {
+            for _ in 0..self.spec.max_clogs {
+                if self.rng.next_u64() & 1 == 1 {
+                    let node = self.below(self.nodes.len() as u64) as usize;
+                    let from = 1 + self.below(eot - 1);
+                    let to = from + 1 + self.below(eot - from);
+                    let clog = Fault::Clog {
+                        node: self.nodes[node].clone(),
+                        from,
+                        to,
+                    };
+                    if !faults.contains(&clog) {
+                        faults.push(clog);
+                    }
+                }
+            }
+        }
         let mut restarts = 0;
         for (node, &crash) in crash_at.iter().enumerate() {
             if restarts < self.spec.max_restarts
@@ -218,5 +236,33 @@ mod tests {
         }
         // 3 of the 4 equally likely outcomes crash.
         assert!((50..=95).contains(&crash_count), "{crash_count}");
+    }
+
+    #[test]
+    fn draws_every_admitted_kind_and_respects_the_spec() {
+        let spec = FailureSpec {
+            eot: 8,
+            eff: 3,
+            max_crashes: 2,
+            max_clogs: 1,
+            max_restarts: 1,
+            max_swizzles: 1,
+            max_skews: 1,
+            max_skew_ns: 20,
+            skew_step_ns: 10,
+        };
+        let nodes: Vec<NodeId> = ["a", "b", "c"].map(String::from).to_vec();
+        let model = crate::FaultModel::new(spec);
+        let mut random = RandomFaults::new(3, nodes, spec);
+        let mut kinds = std::collections::HashSet::new();
+        for _ in 0..500 {
+            let set = random.next_set();
+            assert!(model.respects_spec(&set), "{set:?}");
+            for fault in &set {
+                kinds.insert(std::mem::discriminant(fault));
+            }
+        }
+        // Omission, crash, clog, restart, swizzle, skew.
+        assert_eq!(kinds.len(), 6);
     }
 }

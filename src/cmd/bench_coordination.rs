@@ -57,6 +57,25 @@ const ROWS: &[Row] = &[
         },
     },
     Row {
+        label: "two lock holders (clog)",
+        sut: "zk-lock",
+        spec: |default| default,
+    },
+    Row {
+        label: "two lock holders (swizzle)",
+        sut: "zk-lock",
+        spec: |default| FailureSpec {
+            max_clogs: 0,
+            max_swizzles: 1,
+            ..default
+        },
+    },
+    Row {
+        label: "double barrier blocks",
+        sut: "zk-double-barrier",
+        spec: |default| default,
+    },
+    Row {
         label: "late relay (swizzle)",
         sut: "classic-deliv",
         spec: |default| FailureSpec {

@@ -4,9 +4,10 @@
 //! - zk-lock: a clog of zk holds the holder's heartbeats past its session timeout; its
 //!   ephemeral lock znode goes, q takes the lock while p still works: two holders. LDFI finds
 //!   it by lineage (p's release rests on its chain of heartbeats) in 16 runs; the spec, whose
-//!   good runs the search counts as vacuous, in 734.
-//! - zk-lock-fenced: certified from the failure-free run (its goal is the fencing itself).
-//! - zk-rwmutex: the same expiry lets the readers in with the writer.
+//!   good runs the search counts as vacuous, in 734 (pinned in the release suite,
+//!   `tests/soundness`, with zk-rwmutex's 75 and zk-lock-fenced's certificate).
+//! - zk-lock-fenced: its goal is the fencing itself, but in `async` a goal only guides the
+//!   search: it certifies by covering the space (2,333 runs), never after one run.
 //! - zk-barrier: safe; no goal, so LDFI could only certify by covering the space (thousands
 //!   of solver calls): pinned with `--strategy exhaustive` and a bounded LDFI search.
 //! - zk-double-barrier: a participant that crashes before it enters blocks the others.
@@ -60,31 +61,16 @@ fn zk_lock_two_holders_by_lineage() {
 }
 
 #[test]
-fn zk_lock_two_holders_by_spec() {
-    let spec = repo_dir().join("specs/zk-lock.ltl");
-    let report = explore("zk-lock", &["--spec", spec.to_str().expect("UTF-8 path")]);
-    assert_eq!(report["verdict"], "counterexample");
-    assert_eq!(report["counterexample"], json!([clog("zk", 8, 17)]));
-    assert_eq!(report["runs"], 734);
-}
-
-#[test]
-fn zk_lock_fenced_is_certified() {
-    let report = explore("zk-lock-fenced", &[]);
-    assert_eq!(report["verdict"], "certified");
-    assert_eq!(report["runs"], 1);
+fn zk_lock_fenced_is_not_certified_by_its_goal_alone() {
+    // The goal (r's fencing) names no fault that breaks it, so in `rounds` the failure-free
+    // run would certify; in `async` the search must go on covering the space.
+    let report = explore("zk-lock-fenced", &["--runs-max", "30"]);
+    assert_eq!(report["verdict"], "inconclusive");
+    assert_eq!(report["runs"], 30);
     // The ground truth: every fault set of the default spec holds.
     let report = explore("zk-lock-fenced", &["--strategy", "exhaustive"]);
     assert_eq!(report["verdict"], "certified");
     assert_eq!(report["runs"], 3_121);
-}
-
-#[test]
-fn zk_rwmutex_writer_with_readers() {
-    let report = explore("zk-rwmutex", &[]);
-    assert_eq!(report["verdict"], "counterexample");
-    assert_eq!(report["counterexample"], json!([clog("zk", 14, 24)]));
-    assert_eq!(report["runs"], 75);
 }
 
 #[test]

@@ -180,6 +180,14 @@ pub(crate) fn report_text(target: &Target, report: &ExploreReport, timing: &Timi
         Verdict::Certified if target.strategy == StrategyArg::Exhaustive => {
             format!("CERTIFIED: every admissible fault set was run; none violates {oracle}")
         }
+        Verdict::Certified
+            if report.by_cover && target.sut.time_model() == faultline_trace::TimeModel::Async =>
+        {
+            "CERTIFIED: in async time a goal only guides the search (faults move the steps of \
+             what follows), so the search covered the space: every admissible fault set was \
+             run, or adds to a run only faults that change nothing"
+                .to_string()
+        }
         Verdict::Certified if report.by_cover => "CERTIFIED: no run named a goal, so the search \
              covered the space: every admissible fault set was run, or adds to a run only faults \
              that change nothing"
