@@ -17,6 +17,10 @@ pub struct Lesson {
     pub(crate) faults: Vec<Fault>,
     /// What to learn.
     pub(crate) kind: LessonKind,
+    /// Its goal came from an `async` run, where fault times are schedule steps that a fault
+    /// shifts: the goal guides a search but certifies nothing (see `explore.rs`).
+    #[serde(default)]
+    pub(crate) async_goal: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -87,6 +91,7 @@ impl Lesson {
                 return Ok(Lesson {
                     faults: sorted,
                     kind: LessonKind::Counterexample,
+                    async_goal: false,
                 });
             }
             Outcome::Good if !judgement.goal.is_empty() => {
@@ -115,7 +120,10 @@ impl Lesson {
         } else {
             scope
         };
-        Ok(Lesson::run(model, sorted, trace, scope, goal))
+        let mut lesson = Lesson::run(model, sorted, trace, scope, goal);
+        lesson.async_goal =
+            lesson.has_goal() && trace.header.time_model == faultline_trace::TimeModel::Async;
+        Ok(lesson)
     }
 
     /// A good run whose outcome rests on every goal premise of `lineage`, whatever the faults
@@ -152,6 +160,12 @@ impl Lesson {
         Lesson::run(model, sorted, trace, GoalScope::ExactCrashes, None)
     }
 
+    /// Whether its goal came from an `async` run (a guide, not a proof: a search whose
+    /// proposals run out with such lessons has not shown the space covered).
+    pub fn async_goal(&self) -> bool {
+        self.async_goal
+    }
+
     /// Whether the lesson asks later fault sets to break a goal.
     pub fn has_goal(&self) -> bool {
         matches!(&self.kind, LessonKind::Run { goal: Some(_), .. })
@@ -178,6 +192,7 @@ impl Lesson {
     ) -> Self {
         let folded = model.affecting_folded(trace, crash_set_matters(scope));
         Lesson {
+            async_goal: false,
             faults,
             kind: LessonKind::Run {
                 scope,

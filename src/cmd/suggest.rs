@@ -174,7 +174,9 @@ pub fn run(args: SuggestArgs) -> anyhow::Result<ExitCode> {
             if !tested && covered {
                 return finish(&args, None, true);
             }
-            let reason = if !tested && held {
+            let reason = if runs.iter().any(|run| run.lesson.async_goal()) {
+                Some(ASYNC_GOALS.to_string())
+            } else if !tested && held {
                 Some(NOT_COVERED.to_string())
             } else if !tested {
                 Some("every run held only vacuously, so no run tested the outcome".to_string())
@@ -240,6 +242,11 @@ fn nondeterminism(runs: &[LearnedRun]) -> anyhow::Result<Option<ExitCode>> {
 /// Why runs that name no goal did not certify (as `explore` says it).
 const NOT_COVERED: &str = "the runs name no goal, and the space is not shown covered: a run \
     held only vacuously under a scope that ignores late crashes, or a goal came with a caveat";
+
+/// Why proposals running out over `async` traces with goals is no certificate.
+const ASYNC_GOALS: &str = "the traces are async and name goals: there fault times are schedule \
+     steps that a fault shifts, so a goal guides the search but does not show the space \
+     covered (explore goes on covering; suggest cannot without the traces)";
 
 /// The search is over: certified (exit 0; `by_cover` when no run named a goal), or
 /// inconclusive for `reason` (exit 3).
