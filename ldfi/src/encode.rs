@@ -37,6 +37,29 @@ pub(crate) struct Ladder {
     index: usize,
 }
 
+impl Ladder {
+    /// Assumptions that put the ladder's time in the interval of `at` (by `at`, not by the
+    /// breakpoint before), or, for `None`, never.
+    pub(crate) fn pin(&self, at: Option<u64>, out: &mut Vec<Bool>) {
+        match at {
+            Some(at) => {
+                let mut upto = self.points.range(..=at);
+                if let Some((_, y)) = upto.next_back() {
+                    out.push(y.clone());
+                }
+                if let Some((_, before)) = upto.next_back() {
+                    out.push(before.not());
+                }
+            }
+            None => {
+                if let Some((_, top)) = self.points.last_key_value() {
+                    out.push(top.not());
+                }
+            }
+        }
+    }
+}
+
 /// Fault variables: one Z3 Bool per omission, clog or one-node swizzle member, numbered in
 /// order of creation, and one crash ladder per node; with restarts or skews, a restart ladder
 /// and a skew ladder per node (the skew's offset a one-hot choice), and with swizzles one

@@ -619,22 +619,7 @@ impl Problem {
                 Fault::Crash { node: n, at } if n == node => Some(*at),
                 _ => None,
             });
-            match crash {
-                Some(at) => {
-                    let mut upto = ladder.points.range(..=at);
-                    if let Some((_, y)) = upto.next_back() {
-                        assumptions.push(y.clone());
-                    }
-                    if let Some((_, before)) = upto.next_back() {
-                        assumptions.push(before.not());
-                    }
-                }
-                None => {
-                    if let Some((_, top)) = ladder.points.last_key_value() {
-                        assumptions.push(top.not());
-                    }
-                }
-            }
+            ladder.pin(crash, &mut assumptions);
         }
         // Restarts and skews stay as chosen (the pivot is free: it only orders members).
         for ((kind, node), ladder) in &self.catalog.others {
@@ -650,22 +635,7 @@ impl Problem {
             if *kind == LadderKind::Pivot {
                 continue;
             }
-            match at {
-                Some(at) => {
-                    let mut upto = ladder.points.range(..=at);
-                    if let Some((_, y)) = upto.next_back() {
-                        assumptions.push(y.clone());
-                    }
-                    if let Some((_, before)) = upto.next_back() {
-                        assumptions.push(before.not());
-                    }
-                }
-                None => {
-                    if let Some((_, top)) = ladder.points.last_key_value() {
-                        assumptions.push(top.not());
-                    }
-                }
-            }
+            ladder.pin(at, &mut assumptions);
         }
         for fault in set {
             if let Fault::Skew { node, by_ns, .. } = fault
