@@ -203,6 +203,11 @@ pub fn explore<R: Runner, O: Oracle>(
             ),
         });
     }
+    if let Some((field, expected)) = config.spec.bound_problem() {
+        return Err(LdfiError::Spec {
+            problem: format!("{field}: expected {expected}"),
+        });
+    }
     if config.shard.is_some() && matches!(config.strategy, Strategy::Random { .. }) {
         return Err(LdfiError::Spec {
             problem: "a random search is not sharded: give each machine its own seed".into(),

@@ -299,3 +299,36 @@ proptest! {
         prop_assert_eq!(found, brute_force(fault_count, &supports));
     }
 }
+
+/// A failure spec whose new bounds cannot be searched as given is refused, not adjusted: a
+/// skew grid finer than 64 magnitudes, or two swizzles.
+#[test]
+fn explore_refuses_unusable_bounds() {
+    let runner = |_: &[Fault]| -> Result<Trace, String> { Err("never run".into()) };
+    let oracle =
+        |_: &Trace| -> Result<faultline_ldfi::Judgement, String> { Err("never judged".into()) };
+    for spec in [
+        FailureSpec {
+            eot: 4,
+            eff: 2,
+            max_skews: 1,
+            max_skew_ns: 650,
+            skew_step_ns: 10,
+            ..FailureSpec::default()
+        },
+        FailureSpec {
+            eot: 4,
+            eff: 2,
+            max_swizzles: 2,
+            ..FailureSpec::default()
+        },
+    ] {
+        let config = faultline_ldfi::ExploreConfig::new(spec);
+        let err = faultline_ldfi::explore(&runner, &oracle, &config, &mut faultline_ldfi::Silent)
+            .expect_err("refused");
+        assert!(
+            matches!(err, faultline_ldfi::LdfiError::Spec { .. }),
+            "{spec:?}: {err}"
+        );
+    }
+}
