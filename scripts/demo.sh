@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 . scripts/env.sh
 cargo build --release --quiet --bin faultline
-bin=target/release/faultline
+bin="${CARGO_TARGET_DIR:-target}/release/faultline"
 echo "== faultline explore --sut retry-deliv (LDFI paper, Figure 12: 4/2/1) =="
 status=0
 "$bin" explore --sut retry-deliv || status=$?
